@@ -1,0 +1,145 @@
+"""Check that the toolchains and counters benchnorm needs are on this machine.
+
+``checks()`` returns one ``Check`` per item; ``render()`` makes the table that
+``invoke doctor`` prints. Required items (go, cargo, rustc, python) make the
+doctor fail when missing; optional ones (perf, strace) only lose the syscall
+column, and say how to get it back.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+INSTALL_HINTS = {
+    "go": "install Go >= 1.22 (https://go.dev/doc/install) and put its bin/ on PATH",
+    "cargo": "install Rust with rustup (https://rustup.rs) and put ~/.cargo/bin on PATH",
+    "rustc": "install Rust with rustup (https://rustup.rs) and put ~/.cargo/bin on PATH",
+    "python": "install Python >= 3.11",
+    "perf": "apt-get install linux-perf (Debian) or linux-tools-$(uname -r) (Ubuntu)",
+    "perf tracepoint": "run as root or lower /proc/sys/kernel/perf_event_paranoid to -1 "
+    "(sysctl kernel.perf_event_paranoid=-1); tracefs must be mounted",
+    "strace": "apt-get install strace",
+}
+
+MPROTECT_EVENT = "syscalls:sys_enter_mprotect"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    required: bool
+    hint: str = ""
+
+
+def _version(cmd: list[str]) -> tuple[bool, str]:
+    exe = shutil.which(cmd[0])
+    if exe is None:
+        return False, "not found on PATH"
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"{cmd[0]} did not run: {exc}"
+    text = (out.stdout or out.stderr).strip().splitlines()
+    if out.returncode != 0:
+        return False, f"`{' '.join(cmd)}` exited {out.returncode}"
+    return True, text[0] if text else exe
+
+
+def perf_tracepoint() -> tuple[bool, str]:
+    """Whether perf can count the mprotect tracepoint here, and why not."""
+    if shutil.which("perf") is None:
+        return False, "perf not found on PATH"
+    try:
+        out = subprocess.run(
+            ["perf", "stat", "-x,", "-e", MPROTECT_EVENT, "true"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"perf did not run: {exc}"
+    for line in out.stderr.splitlines():
+        fields = line.split(",")
+        if len(fields) >= 3 and fields[2] == MPROTECT_EVENT:
+            if fields[0].strip().isdigit():
+                return True, f"{MPROTECT_EVENT} countable"
+            return False, f"{MPROTECT_EVENT} {fields[0].strip() or 'not counted'}"
+    paranoid = _read("/proc/sys/kernel/perf_event_paranoid")
+    tail = out.stderr.strip().splitlines()[-1:] or ["no output"]
+    return False, f"perf cannot count {MPROTECT_EVENT} (perf_event_paranoid={paranoid}): {tail[0]}"
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return "unreadable"
+
+
+def memlock_limit() -> str:
+    soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+
+    def fmt(v: int) -> str:
+        return "unlimited" if v == resource.RLIM_INFINITY else f"{v} bytes"
+
+    return f"soft {fmt(soft)}, hard {fmt(hard)}"
+
+
+def checks() -> list[Check]:
+    out: list[Check] = []
+    for name, cmd, required in (
+        ("go", ["go", "version"], True),
+        ("cargo", ["cargo", "--version"], True),
+        ("rustc", ["rustc", "--version"], True),
+    ):
+        ok, detail = _version(cmd)
+        out.append(Check(name, ok, detail, required, "" if ok else INSTALL_HINTS[name]))
+    py_ok = sys.version_info >= (3, 11)
+    out.append(
+        Check(
+            "python",
+            py_ok,
+            f"{sys.implementation.name} {sys.version.split()[0]} ({sys.executable})",
+            True,
+            "" if py_ok else INSTALL_HINTS["python"],
+        )
+    )
+    ok, detail = _version(["perf", "--version"])
+    out.append(Check("perf", ok, detail, False, "" if ok else INSTALL_HINTS["perf"]))
+    if ok:
+        tp_ok, tp_detail = perf_tracepoint()
+        out.append(
+            Check("perf tracepoint", tp_ok, tp_detail, False, "" if tp_ok else INSTALL_HINTS["perf tracepoint"])
+        )
+    ok, detail = _version(["strace", "-V"])
+    out.append(Check("strace", ok, detail, False, "" if ok else INSTALL_HINTS["strace"]))
+    out.append(Check("logical CPUs", True, str(os.cpu_count()), False))
+    out.append(Check("page size", True, f"{os.sysconf('SC_PAGE_SIZE')} bytes", False))
+    out.append(Check("RLIMIT_MEMLOCK", True, memlock_limit(), False))
+    return out
+
+
+def render(items: list[Check]) -> str:
+    """A plain-text table: item, status, detail; hints below for what is missing."""
+    rows = [("item", "status", "detail")]
+    for c in items:
+        status = "ok" if c.ok else ("MISSING" if c.required else "missing (optional)")
+        rows.append((c.name, status, c.detail))
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows]
+    hints = [f"  {c.name}: {c.hint}" for c in items if not c.ok and c.hint]
+    if hints:
+        lines += ["", "To fix:"] + hints
+    return "\n".join(lines)
+
+
+def healthy(items: list[Check]) -> bool:
+    return all(c.ok for c in items if c.required)
