@@ -1,0 +1,151 @@
+"""Statistics over benchmark samples: pure functions over lists of floats.
+
+The median is the centre everywhere, because benchmark samples are not
+normal: they are skewed right (interrupts, page faults, a neighbour's burst)
+and often multi-modal. Every interval here is distribution-free:
+
+- the median's 95% interval comes from order statistics (the binomial
+  argument: the number of samples below the true median is Binomial(n, ½));
+- a ratio of medians gets a percentile-bootstrap interval with a fixed seed,
+  so the same samples always give the same report;
+- two samples are compared with the Mann–Whitney U test, and a table of
+  comparisons is corrected with Holm–Bonferroni.
+
+These functions compute; they do not decide what to print.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import stats as _sp
+
+ALPHA = 0.05
+BOOTSTRAP_RESAMPLES = 4000
+BOOTSTRAP_SEED = 20261127
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: float
+    hi: float
+    coverage: float  # the confidence actually achieved (order statistics are discrete)
+
+
+def median(xs: Sequence[float]) -> float:
+    if len(xs) == 0:
+        raise ValueError("median of no samples")
+    return float(np.median(np.asarray(xs, dtype=float)))
+
+
+def median_ci(xs: Sequence[float], confidence: float = 0.95) -> Interval:
+    """Distribution-free interval for the median from order statistics.
+
+    Picks the narrowest symmetric pair (x_(j), x_(n+1-j)) whose coverage
+    P(j+1 ≤ B ≤ n−j−1), B ~ Binomial(n, ½), is at least ``confidence``. With too
+    few samples no pair reaches it; then the interval is (min, max) and
+    ``coverage`` says what it really is (e.g. 0.75 for 3 samples).
+    """
+    n = len(xs)
+    if n == 0:
+        raise ValueError("interval of no samples")
+    s = sorted(float(x) for x in xs)
+    best = (0, 1.0 - 2 * 0.5 ** n)  # (x_(1), x_(n)) as a 0-based index
+    for j in range(1, n // 2 + 1):
+        # (x_(j+1), x_(n-j)), 1-based, holds the median when j+1 ≤ B ≤ n−j−1
+        cov = float(_sp.binom.cdf(n - j - 1, n, 0.5) - _sp.binom.cdf(j, n, 0.5))
+        if cov >= confidence:
+            best = (j, cov)
+        else:
+            break
+    j, cov = best
+    if n == 1:
+        cov = 0.0
+    return Interval(s[j], s[n - 1 - j], cov)
+
+
+def cv(xs: Sequence[float]) -> float:
+    """Coefficient of variation: sample standard deviation / mean (0 for one sample)."""
+    a = np.asarray(xs, dtype=float)
+    if len(a) < 2 or a.mean() == 0:
+        return 0.0
+    return float(a.std(ddof=1) / a.mean())
+
+
+def ratio_of_medians(a: Sequence[float], b: Sequence[float]) -> float:
+    """median(a) / median(b)."""
+    mb = median(b)
+    if mb == 0:
+        return math.inf
+    return median(a) / mb
+
+
+def ratio_ci(
+    a: Sequence[float],
+    b: Sequence[float],
+    confidence: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Interval:
+    """Percentile-bootstrap interval of median(a) / median(b).
+
+    Both samples are resampled independently; the seed is fixed so the same
+    data always gives the same interval.
+    """
+    rng = np.random.default_rng(seed)
+    xa = np.asarray(a, dtype=float)
+    xb = np.asarray(b, dtype=float)
+    ia = rng.integers(0, len(xa), size=(resamples, len(xa)))
+    ib = rng.integers(0, len(xb), size=(resamples, len(xb)))
+    ma = np.median(xa[ia], axis=1)
+    mb = np.median(xb[ib], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = ma / mb
+    ratios = ratios[np.isfinite(ratios)]
+    if len(ratios) == 0:
+        return Interval(math.nan, math.nan, confidence)
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(ratios, [tail, 1 - tail])
+    return Interval(float(lo), float(hi), confidence)
+
+
+def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided Mann–Whitney U p-value (exact for small samples without ties)."""
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("Mann–Whitney U needs samples on both sides")
+    if len(set(a) | set(b)) == 1:
+        return 1.0
+    return float(_sp.mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values, in the input order.
+
+    Compare each adjusted value with α: it controls the family-wise error
+    over the whole table, not test by test.
+    """
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        value = min(1.0, (m - rank) * pvalues[i])
+        running = max(running, value)
+        adjusted[i] = running
+    return adjusted
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """median(a) / median(b) with its interval and test, before correction."""
+
+    ratio: float
+    interval: Interval
+    p: float
+
+
+def compare(a: Sequence[float], b: Sequence[float]) -> Comparison:
+    return Comparison(ratio_of_medians(a, b), ratio_ci(a, b), mann_whitney_p(a, b))

@@ -1,0 +1,86 @@
+"""The statistics do what the report claims, checked on synthetic samples with known truth."""
+
+import math
+
+import numpy as np
+import pytest
+
+from orchestrator import stats
+
+
+def test_median_and_cv_on_known_values():
+    assert stats.median([3.0, 1.0, 2.0]) == 2.0
+    assert stats.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert stats.cv([10.0, 10.0, 10.0]) == 0.0
+    assert stats.cv([9.0, 11.0]) == pytest.approx(math.sqrt(2) / 10)
+    with pytest.raises(ValueError):
+        stats.median([])
+
+
+@pytest.mark.parametrize("n, lo_index, coverage", [(10, 1, 0.978515625), (20, 5, 0.958610534), (3, 0, 0.75)])
+def test_median_ci_picks_order_statistics(n, lo_index, coverage):
+    ci = stats.median_ci(list(range(n)))
+    assert ci.lo == lo_index and ci.hi == n - 1 - lo_index
+    assert ci.coverage == pytest.approx(coverage)
+
+
+def test_median_ci_covers_the_true_median_at_about_the_nominal_rate():
+    rng = np.random.default_rng(7)
+    trials, hits = 2000, 0
+    true_median = math.exp(0.0)  # lognormal(0, 0.3): skewed like benchmark data
+    for _ in range(trials):
+        xs = rng.lognormal(0.0, 0.3, size=10)
+        ci = stats.median_ci(list(xs))
+        hits += ci.lo <= true_median <= ci.hi
+    rate = hits / trials
+    # order statistics for n = 10 give 97.85% nominal coverage
+    assert 0.96 <= rate <= 0.995, rate
+
+
+def test_equal_distributions_give_no_significant_difference_in_95_percent_of_seeds():
+    significant = 0
+    seeds = 400
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        a = rng.normal(2000.0, 40.0, size=10)
+        b = rng.normal(2000.0, 40.0, size=10)
+        if stats.mann_whitney_p(list(a), list(b)) < stats.ALPHA:
+            significant += 1
+    assert (seeds - significant) / seeds >= 0.95, significant
+
+
+def test_a_ten_percent_shift_with_ten_samples_and_two_percent_noise_is_detected():
+    detected = 0
+    for seed in range(100):
+        rng = np.random.default_rng(1000 + seed)
+        a = rng.normal(1.00, 0.02, size=10)
+        b = rng.normal(1.10, 0.02, size=10)
+        c = stats.compare(list(b), list(a))
+        if c.p < stats.ALPHA and c.interval.lo > 1.0:
+            detected += 1
+            assert c.ratio == pytest.approx(1.10, rel=0.05)
+    assert detected >= 99
+
+
+def test_ratio_ci_is_deterministic_and_brackets_the_ratio():
+    rng = np.random.default_rng(3)
+    a, b = list(rng.normal(120, 3, 10)), list(rng.normal(100, 3, 10))
+    one, two = stats.ratio_ci(a, b), stats.ratio_ci(a, b)
+    assert one == two
+    r = stats.ratio_of_medians(a, b)
+    assert one.lo < r < one.hi
+
+
+def test_holm_adjusts_in_input_order_and_is_monotone():
+    assert stats.holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert stats.holm([]) == []
+    assert stats.holm([0.9]) == [0.9]
+
+
+def test_holm_turns_a_borderline_table_non_significant():
+    ps = [0.02] * 5
+    assert all(p >= stats.ALPHA for p in stats.holm(ps))
+
+
+def test_identical_constant_samples_are_not_significant():
+    assert stats.mann_whitney_p([5.0] * 5, [5.0] * 5) == 1.0
