@@ -1,0 +1,208 @@
+// Package workload defines the five canonical benchmarks of spec/kernel.md
+// once, so that the testing.B benchmarks and the ops runner (cmd/secretops)
+// perform the very same op.
+//
+// Setup creates everything the ops need (Secrets, the floor page, the lock)
+// before any timing starts; each worker then calls its op in a loop.
+package workload
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"benchnorm/secret"
+)
+
+// The canonical benchmark names.
+const (
+	Floor          = "floor"
+	Sequential     = "sequential"
+	ParallelOwned  = "parallel-owned"
+	ParallelLocked = "parallel-locked"
+	ParallelShared = "parallel-shared"
+)
+
+// Names lists the canonical benchmarks in the order kernel.md gives them.
+var Names = []string{Floor, Sequential, ParallelOwned, ParallelLocked, ParallelShared}
+
+// Serial reports whether benchmark name always runs with one worker.
+func Serial(name string) bool { return name == Floor || name == Sequential }
+
+// The benchmark secret and candidate: bench_secret_hex and
+// bench_candidate_hex from spec/vectors.json (a test checks they match).
+// They are equal, so every compare runs over all 32 bytes.
+const (
+	BenchSecretHex    = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+	BenchCandidateHex = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+)
+
+// ErrUnknown is returned by Setup for a name that is not in Names.
+var ErrUnknown = errors.New("workload: unknown benchmark")
+
+var errMismatch = errors.New("workload: Verify returned false for the benchmark candidate")
+
+// An Op performs one op of a benchmark.
+type Op func() error
+
+// A Run is one benchmark set up for a fixed number of workers.
+type Run struct {
+	ops     []Op
+	shared  *secret.Secret // parallel-locked and parallel-shared
+	closers []func() error
+}
+
+// Setup prepares benchmark name for workers workers. The caller must Close
+// the Run.
+func Setup(name string, workers int) (*Run, error) {
+	if workers < 1 {
+		return nil, fmt.Errorf("workload: %d workers, want at least 1", workers)
+	}
+	r := &Run{}
+	err := r.setup(name, workers)
+	if err != nil {
+		return nil, errors.Join(err, r.Close())
+	}
+	return r, nil
+}
+
+func (r *Run) setup(name string, workers int) error {
+	secretBytes, err := hex.DecodeString(BenchSecretHex)
+	if err != nil {
+		return err
+	}
+	candidate, err := hex.DecodeString(BenchCandidateHex)
+	if err != nil {
+		return err
+	}
+	verifyOp := func(s *secret.Secret) Op {
+		return func() error {
+			ok, err := s.Verify(candidate)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errMismatch
+			}
+			return nil
+		}
+	}
+	newSecret := func() (*secret.Secret, error) {
+		s, err := secret.New(secretBytes)
+		if err != nil {
+			return nil, err
+		}
+		r.closers = append(r.closers, s.Destroy)
+		return s, nil
+	}
+
+	switch name {
+	case Floor:
+		for range workers {
+			p, err := newFloorPage()
+			if err != nil {
+				return err
+			}
+			r.closers = append(r.closers, p.close)
+			r.ops = append(r.ops, p.toggle)
+		}
+	case Sequential, ParallelOwned:
+		for range workers {
+			s, err := newSecret()
+			if err != nil {
+				return err
+			}
+			r.ops = append(r.ops, verifyOp(s))
+		}
+	case ParallelLocked:
+		s, err := newSecret()
+		if err != nil {
+			return err
+		}
+		r.shared = s
+		var mu sync.Mutex
+		verify := verifyOp(s)
+		op := func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			return verify()
+		}
+		for range workers {
+			r.ops = append(r.ops, op)
+		}
+	case ParallelShared:
+		s, err := newSecret()
+		if err != nil {
+			return err
+		}
+		r.shared = s
+		op := verifyOp(s)
+		for range workers {
+			r.ops = append(r.ops, op)
+		}
+	default:
+		return fmt.Errorf("%w %q", ErrUnknown, name)
+	}
+	return nil
+}
+
+// Op returns worker i's op, 0 ≤ i < workers.
+func (r *Run) Op(i int) Op { return r.ops[i] }
+
+// OpenTransitions returns the shared Secret's count of PROT_READ/PROT_NONE
+// cycles, and false for benchmarks without a shared Secret.
+func (r *Run) OpenTransitions() (uint64, bool) {
+	if r.shared == nil {
+		return 0, false
+	}
+	return r.shared.OpenTransitions(), true
+}
+
+// Close destroys every Secret and page the Run created.
+func (r *Run) Close() error {
+	var errs []error
+	for _, c := range r.closers {
+		errs = append(errs, c())
+	}
+	r.closers = nil
+	return errors.Join(errs...)
+}
+
+// A floorPage is the floor benchmark's one page: mapped, mlocked and touched
+// like a Secret's data page, but with no library code around the two
+// mprotect calls.
+type floorPage struct{ page []byte }
+
+func newFloorPage() (*floorPage, error) {
+	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, fmt.Errorf("workload: mmap floor page: %w", err)
+	}
+	if err := unix.Mlock(page); err != nil {
+		return nil, errors.Join(fmt.Errorf("workload: mlock floor page (check RLIMIT_MEMLOCK): %w", err), unix.Munmap(page))
+	}
+	page[len(page)-1] = 1
+	if err := unix.Mprotect(page, unix.PROT_NONE); err != nil {
+		return nil, errors.Join(fmt.Errorf("workload: mprotect floor page PROT_NONE: %w", err), unix.Munmap(page))
+	}
+	return &floorPage{page: page}, nil
+}
+
+// toggle is the floor op: mprotect(PROT_READ) then mprotect(PROT_NONE).
+func (p *floorPage) toggle() error {
+	if err := unix.Mprotect(p.page, unix.PROT_READ); err != nil {
+		return fmt.Errorf("workload: mprotect floor page PROT_READ: %w", err)
+	}
+	if err := unix.Mprotect(p.page, unix.PROT_NONE); err != nil {
+		return fmt.Errorf("workload: mprotect floor page PROT_NONE: %w", err)
+	}
+	return nil
+}
+
+func (p *floorPage) close() error {
+	return errors.Join(unix.Munlock(p.page), unix.Munmap(p.page))
+}
