@@ -1,0 +1,93 @@
+"""Concurrency (kernel.md test 7): one shared Secret under 2 x CPUs verifying threads.
+
+While 2 x CPUs threads verify one shared Secret with right and wrong
+candidates, CPUs more threads create, verify and destroy Secrets of their
+own. Every result must be right, nothing may crash (the stress runs in a
+child so a fault fails this test instead of killing the session), and at the
+end the shared data page is ---p again with no reader left.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+CHILD = textwrap.dedent(
+    """
+    import json, os, sys, threading
+    from pysecret import Secret
+
+    sys.setswitchinterval(1e-5)  # hand the GIL over often: more interleavings
+
+    CPUS = os.cpu_count() or 1
+    VERIFIES = 6000
+    CHURNS = 300
+    SECRET = bytes(range(32))
+    WRONG = [SECRET[:-1] + b"\\x00", b"", SECRET + b"\\x00", bytes(32)]
+
+    shared = Secret(SECRET)
+    errors = []
+    checked = [0]
+    count_lock = threading.Lock()
+    start = threading.Barrier(3 * CPUS)
+
+    def reader(i):
+        try:
+            start.wait()
+            for j in range(VERIFIES):
+                candidate = SECRET if (i + j) % 2 else WRONG[(i + j) % len(WRONG)]
+                if shared.verify(candidate) is not (candidate == SECRET):
+                    errors.append(f"reader {i}: wrong result at {j}")
+            with count_lock:
+                checked[0] += VERIFIES
+        except BaseException as exc:
+            errors.append(f"reader {i}: {exc!r}")
+
+    def churner(i):
+        try:
+            start.wait()
+            for j in range(CHURNS):
+                data = os.urandom(1 + (i * 37 + j) % 200)
+                with Secret(data) as own:
+                    if not own.verify(data):
+                        errors.append(f"churner {i}: own secret refused at {j}")
+                    if own.verify(bytes(b ^ 1 for b in data)):
+                        errors.append(f"churner {i}: wrong candidate accepted at {j}")
+        except BaseException as exc:
+            errors.append(f"churner {i}: {exc!r}")
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(2 * CPUS)]
+    threads += [threading.Thread(target=churner, args=(i,)) for i in range(CPUS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    perms = None
+    for line in open("/proc/self/maps"):
+        span, mode = line.split()[:2]
+        lo, hi = (int(x, 16) for x in span.split("-"))
+        if lo <= shared._data < hi:
+            perms = mode
+    print(json.dumps({
+        "errors": errors[:20],
+        "checked": checked[0],
+        "expected": 2 * CPUS * VERIFIES,
+        "readers_left": shared._readers,
+        "perms": perms,
+        "open_transitions": shared.open_transitions,
+    }))
+    shared.destroy()
+    """
+)
+
+
+def test_shared_secret_survives_readers_and_churn(run_python):
+    child = run_python(CHILD, timeout=300)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    out = json.loads(child.stdout)
+    assert out["errors"] == []
+    assert out["checked"] == out["expected"]
+    assert out["readers_left"] == 0
+    assert out["perms"] == "---p"
+    assert 1 <= out["open_transitions"] <= out["expected"]
