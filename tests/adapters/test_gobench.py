@@ -1,0 +1,209 @@
+"""gobench adapter on captured `go test -bench` output and constructed edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.adapters import gobench
+from orchestrator.models import CANONICAL_BENCHMARKS, Measurement
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "gobench"
+OURS = FIX / "five_benchmarks_cpu_1_2_count2.txt"
+ABSENT = "go -N suffix (absent: GOMAXPROCS=1)"
+
+
+def by_key(parsed):
+    return {(r.id.name, r.id.threads, r.metadata.get("pkg")): r for r in parsed.results}
+
+
+def write(tmp_path: Path, text: str, name: str = "out.txt") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_five_benchmarks_two_counts_group_into_one_result_per_name_and_procs():
+    parsed = gobench.parse(OURS)
+    assert parsed.issues == []
+    assert len(parsed.results) == 10
+    assert {r.id.canonical for r in parsed.results} == set(CANONICAL_BENCHMARKS)
+    for r in parsed.results:
+        assert not r.id.name.endswith(("-1", "-2"))
+        assert r.id.language == "go" and r.id.harness == "gobench" and r.id.mode == "unknown"
+        assert len(r.ns_per_op) == 2 and r.iterations == [2000, 2000]
+        assert r.source == str(OURS)
+        assert r.metadata["pkg"] == "benchnorm/secret"
+        assert r.metadata["config"]["goos"] == "linux"
+        assert r.metadata["metrics"]["B/op"] == [0.0, 0.0]
+        assert r.metadata["metrics"]["allocs/op"] == [0.0, 0.0]
+    floor1 = by_key(parsed)[("BenchmarkFloor", 1, "benchnorm/secret")]
+    assert floor1.ns_per_op == [1996.0, 1474.0]  # file order kept
+    assert floor1.original[0] == Measurement(value=1996.0, unit="ns/op")
+    assert floor1.id.threads_source == ABSENT
+    assert floor1.metadata["full_name"] == "BenchmarkFloor"
+    shared2 = by_key(parsed)[("BenchmarkParallelShared", 2, "benchnorm/secret")]
+    assert shared2.ns_per_op == [2323.0, 628.0]
+    assert shared2.id.threads_source == "go -N suffix (GOMAXPROCS)"
+    assert shared2.metadata["full_name"] == "BenchmarkParallelShared-2"
+    assert shared2.id.canonical == "parallel-shared"
+
+
+def test_verbose_bare_name_lines_are_skipped():
+    parsed = gobench.parse(FIX / "five_benchmarks_verbose_cpu_1_2.txt")
+    assert parsed.issues == []
+    assert len(parsed.results) == 10
+    assert all(len(r.ns_per_op) == 1 for r in parsed.results)
+    assert by_key(parsed)[("BenchmarkParallelShared", 2, "benchnorm/secret")].ns_per_op == [779.5]
+
+
+def test_json_stream_of_our_harness_joins_split_output_lines():
+    parsed = gobench.parse(FIX / "five_benchmarks_test_json_stream.json")
+    assert parsed.issues == []
+    assert len(parsed.results) == 10
+    # "BenchmarkSequential-2   \t" and "2000\t... ns/op" arrive as two events.
+    seq2 = by_key(parsed)[("BenchmarkSequential", 2, "benchnorm/secret")]
+    assert seq2.iterations == [2000] and len(seq2.ns_per_op) == 1
+    assert by_key(parsed)[("BenchmarkFloor", 1, "benchnorm/secret")].ns_per_op == [2328.0]
+
+
+def test_two_packages_do_not_merge_and_extra_metrics_go_to_metadata():
+    path = FIX / "two_packages_benchmem_custom_metric_fail.txt"
+    parsed = gobench.parse(path)
+    got = by_key(parsed)
+    assert len(parsed.results) == 8
+    alpha = got[("BenchmarkSequential", 1, "example.com/gomini/alpha")]
+    beta = got[("BenchmarkSequential", 1, "example.com/gomini/beta")]
+    assert alpha.ns_per_op == [134.7, 133.4]
+    assert beta.ns_per_op == [171.9, 127.5]
+    assert alpha.metadata["metrics"]["MB/s"] == [474.99, 479.87]
+    shared = got[("BenchmarkParallelShared", 2, "example.com/gomini/alpha")]
+    assert shared.metadata["metrics"]["mprotect/op"] == [2.0, 2.0]
+    assert shared.metadata["metrics"]["B/op"] == [3.0, 0.0]
+    assert got[("BenchmarkAlloc", 1, "example.com/gomini/alpha")].metadata["metrics"]["B/op"] == [48.0, 48.0]
+    assert got[("BenchmarkAlloc", 1, "example.com/gomini/alpha")].id.canonical is None
+    # --- BENCH: blocks and their log lines are not issues; --- FAIL: is.
+    assert len(parsed.issues) == 1
+    fail = parsed.issues[0]
+    assert (fail.source, fail.line) == (str(path), 29)
+    assert "BenchmarkBroken" in fail.message and "secret could not be built" in fail.message
+    assert "allocating" not in fail.message
+
+
+def test_verbose_fail_takes_its_reason_from_the_log_before_it():
+    path = FIX / "verbose_bare_names_bench_log_fail.txt"
+    parsed = gobench.parse(path)
+    assert len(parsed.results) == 6
+    assert [(i.line, "BenchmarkBroken" in i.message) for i in parsed.issues] == [(20, True)]
+    assert "secret could not be built" in parsed.issues[0].message
+
+
+def test_json_stream_two_packages_issue_lines_are_json_lines():
+    path = FIX / "test_json_stream_two_packages_fail.json"
+    parsed = gobench.parse(path)
+    got = by_key(parsed)
+    assert len(parsed.results) == 8
+    assert got[("BenchmarkParallelShared", 2, "example.com/gomini/alpha")].ns_per_op == [72.75]
+    assert got[("BenchmarkSequential", 2, "example.com/gomini/beta")].ns_per_op == [136.9]
+    assert [i.line for i in parsed.issues] == [31]
+    assert "BenchmarkBroken" in parsed.issues[0].message
+
+
+def test_language_parameter_overrides_default():
+    parsed = gobench.parse(OURS, language="python→go")
+    assert {r.id.language for r in parsed.results} == {"python→go"}
+
+
+def test_unknown_language_parameter_is_a_caller_error():
+    with pytest.raises(ValueError, match="klingon"):
+        gobench.parse(OURS, language="klingon")
+
+
+def test_lang_config_line_sets_the_language_of_following_results(tmp_path):
+    real = OURS.read_text().splitlines()
+    text = "\n".join(["lang: rust", *real[:8], "lang: python", *real[8:]]) + "\n"
+    parsed = gobench.parse(write(tmp_path, text))
+    assert parsed.issues == []
+    langs = {(r.id.name, r.id.language) for r in parsed.results}
+    assert ("BenchmarkFloor", "rust") in langs
+    assert ("BenchmarkSequential", "python") in langs
+    assert not any(lang == "go" for _, lang in langs)
+    # an explicit language parameter wins over lang: lines
+    forced = gobench.parse(write(tmp_path, text), language="go")
+    assert {r.id.language for r in forced.results} == {"go"}
+
+
+def test_unknown_lang_value_is_an_issue_and_results_keep_the_default(tmp_path):
+    real = OURS.read_text().splitlines()
+    parsed = gobench.parse(write(tmp_path, "\n".join(["lang: cobol", *real]) + "\n"))
+    assert [i.line for i in parsed.issues] == [1]
+    assert "cobol" in parsed.issues[0].message
+    assert {r.id.language for r in parsed.results} == {"go"}
+    assert len(parsed.results) == 10
+
+
+def test_same_name_in_two_lang_sections_stays_two_results(tmp_path):
+    line = "BenchmarkSequential-2   \t    2000\t      1572 ns/op\n"
+    parsed = gobench.parse(write(tmp_path, "lang: rust\n" + line + "lang: go\n" + line))
+    assert sorted(r.id.language for r in parsed.results) == ["go", "rust"]
+
+
+@pytest.mark.parametrize(
+    "bad_line, fragment",
+    [
+        ("BenchmarkSequential-2   \t    2000\t   abc ns/op", "'abc' ns/op is not a number"),
+        ("BenchmarkSequential-2   \t    lots\t   1572 ns/op", "iteration count 'lots'"),
+        ("BenchmarkSequential-2   \t    2000\t   1572 B/op", "no ns/op value"),
+        ("BenchmarkSequential-2   \t    2000\t   1572", "expected name, iterations"),
+        ("BenchmarkSequential-2 panicked: runtime error", "BenchmarkSequential-2"),
+        ("BenchmarkSequential-2   \t    0\t   1572 ns/op", "not a positive integer"),
+    ],
+)
+def test_malformed_line_in_the_middle_is_an_issue_and_neighbours_are_read(tmp_path, bad_line, fragment):
+    lines = OURS.read_text().splitlines()
+    assert lines[10].startswith("BenchmarkSequential-2")  # line 11
+    lines[10] = bad_line
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    parsed = gobench.parse(path)
+    assert len(parsed.issues) == 1
+    problem = parsed.issues[0]
+    assert (problem.source, problem.line) == (str(path), 11)
+    assert fragment in problem.message
+    got = by_key(parsed)
+    assert len(parsed.results) == 10
+    assert got[("BenchmarkSequential", 2, "benchnorm/secret")].ns_per_op == [1547.0]
+    assert got[("BenchmarkSequential", 1, "benchnorm/secret")].ns_per_op == [1559.0, 1544.0]
+
+
+def test_sub_benchmark_names_keep_their_path_and_lose_only_the_procs_suffix(tmp_path):
+    text = "pkg: x\nBenchmarkVerify/len=32-4   \t 100\t 50.5 ns/op\nBenchmarkVerify/len=32 \t 100\t 40 ns/op\n"
+    parsed = gobench.parse(write(tmp_path, text))
+    got = {(r.id.name, r.id.threads) for r in parsed.results}
+    assert got == {("BenchmarkVerify/len=32", 4), ("BenchmarkVerify/len=32", 1)}
+
+
+def test_non_benchmark_lines_are_ignored(tmp_path):
+    text = (
+        "Benchmarking the kernel now\n"
+        "=== RUN   BenchmarkFloor\n"
+        "BenchmarkFloor\n"
+        "PASS\nok  \tbenchnorm/secret\t0.1s\n?   \tbenchnorm/secret/cmd\t[no test files]\n"
+        "exit status 1\nFAIL\tbenchnorm/secret\t0.2s\n"
+    )
+    parsed = gobench.parse(write(tmp_path, text))
+    assert parsed.results == [] and parsed.issues == []
+
+
+def test_json_stream_line_that_is_not_an_event_is_an_issue(tmp_path):
+    lines = (FIX / "five_benchmarks_test_json_stream.json").read_text().splitlines()
+    lines.insert(3, "# benchnorm/secret [build failed]")
+    path = write(tmp_path, "\n".join(lines) + "\n", "stream.json")
+    parsed = gobench.parse(path)
+    assert [i.line for i in parsed.issues] == [4]
+    assert len(parsed.results) == 10
+
+
+def test_missing_file_raises_oserror(tmp_path):
+    with pytest.raises(OSError):
+        gobench.parse(tmp_path / "absent.txt")
