@@ -58,7 +58,7 @@ def perf_tracepoint() -> tuple[bool, str]:
         return False, "perf not found on PATH"
     try:
         out = subprocess.run(
-            ["perf", "stat", "-x,", "-e", MPROTECT_EVENT, "true"],
+            ["perf", "stat", "-x,", "-e", MPROTECT_EVENT, "--", sys.executable, "-c", ""],
             capture_output=True,
             text=True,
             timeout=30,

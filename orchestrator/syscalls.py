@@ -1,0 +1,257 @@
+"""mprotect calls per op, counted from outside the process (methodology §3).
+
+For each (language, benchmark, T) cell the language's ops runner
+(``--bench NAME --threads T --ops N``) runs under a counter at N and at 2N
+ops; (count(2N) − count(N)) / N is the calls per op, with every set-up call
+cancelled out. Three repetitions are kept. The counter is, in order of
+preference:
+
+1. ``perf stat -x, -e syscalls:sys_enter_mprotect -- CMD``; perf writes CSV to
+   stderr, one line per event::
+
+       20010,,syscalls:sys_enter_mprotect,4117010,100.00,,
+
+2. ``strace -f -c -e trace=mprotect -o FILE -- CMD``; FILE is strace's
+   summary table, whose ``mprotect`` row holds the call count::
+
+       % time     seconds  usecs/call     calls    errors syscall
+       100.00    0.041010           2     20010           mprotect
+
+3. neither: the cell is recorded as not measured, with the reason.
+
+For ``parallel-shared`` the ops runner's JSON line also gives the number of
+0→1 open transitions, counted inside the ops alone (no set-up to cancel):
+(transitions(N) + transitions(2N)) / 3N is the share of ops that paid for
+their own open/close. The differenced mprotect figure of parallel-shared is
+noisy, and can even fall below zero, because how often readers overlap
+differs from one run to the next; the report shows every repetition.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from orchestrator import doctor
+from orchestrator.models import SyscallCount
+from orchestrator.rundir import RunDir, StepRecord, StepSpec, describe_exit, execute
+from orchestrator.runners import Cell
+
+EVENT = doctor.MPROTECT_EVENT
+REPEATS = 3
+
+
+class CountError(ValueError):
+    """Counter output that holds no usable count; says where and why."""
+
+
+@dataclass
+class Method:
+    name: str  # "perf", "strace" or "none"
+    reason: str = ""
+
+
+def choose_method(which: Callable[[str], Optional[str]] = shutil.which,
+                  perf_ok: Callable[[], tuple[bool, str]] = doctor.perf_tracepoint) -> Method:
+    """perf when it can count the tracepoint, else strace, else none with both reasons."""
+    reasons = []
+    if which("perf"):
+        ok, why = perf_ok()
+        if ok:
+            return Method("perf")
+        reasons.append(why)
+    else:
+        reasons.append("perf not found on PATH")
+    if which("strace"):
+        return Method("strace", "; ".join(reasons))
+    reasons.append("strace not found on PATH")
+    return Method("none", "; ".join(reasons))
+
+
+def wrap(method: str, argv: list[str]) -> list[str]:
+    """The ops runner's command line under the chosen counter."""
+    if method == "perf":
+        return ["perf", "stat", "-x,", "-e", EVENT, "--", *argv]
+    if method == "strace":
+        return ["strace", "-f", "-c", "-e", "trace=mprotect", "-o", "{step}/strace.txt", "--", *argv]
+    raise ValueError(f"no counter for method {method!r}")
+
+
+def parse_perf(text: str, source: str = "perf") -> int:
+    """The mprotect count from ``perf stat -x,`` output (stderr)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        fields = line.split(",")
+        if len(fields) >= 3 and fields[2] == EVENT:
+            value = fields[0].strip()
+            if value.isdigit():
+                return int(value)
+            raise CountError(f"{source}:{n}: perf did not count {EVENT}: {value or 'empty'}")
+    raise CountError(f"{source}: no {EVENT} line in perf's output")
+
+
+def parse_strace(text: str, source: str = "strace") -> int:
+    """The mprotect call count from ``strace -c`` summary output.
+
+    strace writes no table at all when the traced call never happened, so
+    empty output is zero calls.
+    """
+    if not text.strip():
+        return 0
+    header = None
+    for n, line in enumerate(text.splitlines(), 1):
+        cols = line.split()
+        if "calls" in cols and "syscall" in cols:
+            header = cols
+            continue
+        if header and cols and cols[-1] == "mprotect":
+            # the errors column may be empty, so count from the left
+            idx = header.index("calls")
+            if header[0] == "%":  # "% time" is two header words, one data column
+                idx -= 1
+            try:
+                return int(cols[idx])
+            except (ValueError, IndexError):
+                raise CountError(f"{source}:{n}: unreadable mprotect row: {line.strip()!r}") from None
+    if header is None:
+        raise CountError(f"{source}: no strace summary table")
+    return 0  # strace lists only syscalls that were made
+
+
+def parse_ops_line(text: str, source: str = "stdout") -> dict:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) != 1:
+        raise CountError(f"{source}: expected one JSON line from the ops runner, got {len(lines)}")
+    try:
+        data = json.loads(lines[0])
+    except ValueError as exc:
+        raise CountError(f"{source}:1: not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("ops"), int):
+        raise CountError(f"{source}:1: the ops runner's line has no integer 'ops'")
+    return data
+
+
+def plan_steps(
+    root: Path,
+    build_dir: Path,
+    runners: dict,
+    languages: list[str],
+    cells: list[Cell],
+    ops: int,
+    method: Method,
+) -> list[StepSpec]:
+    specs = []
+    if method.name == "none":
+        return specs
+    for lang in languages:
+        runner = runners[lang]
+        for cell in cells:
+            for rep in range(1, REPEATS + 1):
+                for n in (ops, 2 * ops):
+                    argv, cwd = runner.ops_command(root, build_dir, cell.bench, cell.threads, n)
+                    specs.append(StepSpec(
+                        language=lang,
+                        kind="syscalls",
+                        label=f"{cell.bench} T={cell.threads} rep{rep} ops={n} {method.name}",
+                        command=wrap(method.name, argv),
+                        cwd=cwd,
+                        artifact="strace.txt" if method.name == "strace" else None,
+                        format=method.name,
+                        round=rep,
+                        benchmark=cell.bench,
+                        threads=cell.threads,
+                        timeout=600,
+                    ))
+    return specs
+
+
+def run(
+    rd: RunDir,
+    root: Path,
+    build_dir: Path,
+    runners: dict,
+    languages: list[str],
+    cells: list[Cell],
+    ops: int,
+    echo: Callable[[str], None],
+    method: Optional[Method] = None,
+) -> None:
+    """Run the counting steps; their raw output stays in the run folder."""
+    method = method or choose_method()
+    rd.write_extra("syscalls-method.json", {"method": method.name, "reason": method.reason, "ops": ops,
+                                            "languages": languages,
+                                            "cells": [[c.bench, c.threads] for c in cells]})
+    if method.name == "none":
+        echo(f"[syscalls] not measured: {method.reason}")
+        return
+    specs = plan_steps(root, build_dir, runners, languages, cells, ops, method)
+    for i, spec in enumerate(specs, 1):
+        echo(f"[syscalls {i}/{len(specs)}] {spec.language} {spec.label}")
+        rec = execute(rd.new_step(spec))
+        if not rec.ok:
+            echo(f"    {spec.language} {spec.label}: {rec.error or describe_exit(rec.exit_status)}")
+
+
+def _count(rec: StepRecord) -> tuple[int, dict]:
+    where = rec.folder
+    stdout = (where / "stdout.txt").read_text(errors="replace")
+    line = parse_ops_line(stdout, str(where / "stdout.txt"))
+    if rec.spec.format == "perf":
+        calls = parse_perf((where / "stderr.txt").read_text(errors="replace"), str(where / "stderr.txt"))
+    else:
+        calls = parse_strace((where / "strace.txt").read_text(errors="replace"), str(where / "strace.txt"))
+    return calls, line
+
+
+def from_steps(rd: RunDir) -> list[SyscallCount]:
+    """SyscallCount per cell from a run folder's saved counting steps."""
+    info = rd.read_extra("syscalls-method.json")
+    if not info:
+        return []
+    out = []
+    if info.get("method") == "none":
+        for lang in info.get("languages", []):
+            for bench, threads in info.get("cells", []):
+                out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method="none",
+                                        reason=info.get("reason") or "no counter available"))
+        return out
+    groups: dict[tuple, dict[int, dict[int, StepRecord]]] = {}
+    for rec in rd.steps():
+        s = rec.spec
+        if s.kind != "syscalls":
+            continue
+        n = int(s.label.rsplit("ops=", 1)[1].split()[0])
+        groups.setdefault((s.language, s.benchmark, s.threads), {}).setdefault(s.round or 1, {})[n] = rec
+    ops = int(info["ops"])
+    for (lang, bench, threads), reps in groups.items():
+        per_op, counts, share, problems = [], [], [], []
+        for rep in sorted(reps):
+            pair = reps[rep]
+            if ops not in pair or 2 * ops not in pair:
+                problems.append(f"repetition {rep} incomplete")
+                continue
+            a, b = pair[ops], pair[2 * ops]
+            if not (a.ok and b.ok):
+                bad = a if not a.ok else b
+                problems.append(f"repetition {rep}: ops runner {bad.error or describe_exit(bad.exit_status)} "
+                                f"(log: {bad.folder})")
+                continue
+            try:
+                (ca, la), (cb, lb) = _count(a), _count(b)
+            except (CountError, OSError) as exc:
+                problems.append(str(exc))
+                continue
+            counts.append((ca, cb))
+            per_op.append((cb - ca) / ops)
+            if "open_transitions" in la and "open_transitions" in lb:
+                share.append((la["open_transitions"] + lb["open_transitions"]) / (la["ops"] + lb["ops"]))
+        if per_op:
+            out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method=info["method"],
+                                    ops=ops, per_op=per_op, counts=counts, open_share=share,
+                                    reason="; ".join(problems) or None))
+        else:
+            out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method="none",
+                                    ops=ops, reason="; ".join(problems) or "no repetition finished"))
+    return out

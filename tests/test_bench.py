@@ -1,0 +1,128 @@
+"""Runners and rounds: parameters, scheduling, a real short run, and a run killed half-way."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestrator import bench
+from orchestrator.models import RunRecord
+from orchestrator.rundir import RunDir, StepRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_default_threads_go_to_twice_the_cpus():
+    assert bench.default_threads(2) == [1, 2, 4]
+    assert bench.default_threads(3) == [1, 2, 4]
+    assert bench.default_threads(8) == [1, 2, 4, 8, 16]
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(threads="0"), "--threads: '0' is not a worker count"),
+    (dict(threads="two"), "--threads: 'two' is not a worker count"),
+    (dict(threads="1,,2"), "--threads: '' is not a worker count"),
+    (dict(samples="many"), "--samples: 'many' is not a whole number"),
+    (dict(samples=0), "--samples: 0 is too small"),
+    (dict(bench="sequental"), "--bench: unknown benchmark 'sequental' \\(allowed: floor, sequential"),
+])
+def test_bad_parameters_name_the_value_and_what_is_allowed(kw, message):
+    with pytest.raises(bench.UsageError, match=message):
+        bench.make_parameters(**kw)
+
+
+def test_parameters_and_cells():
+    p = bench.make_parameters(threads="4,1,2", bench="parallel-shared,floor", quick=True)
+    assert p.threads == [1, 2, 4] and p.samples == 3 and p.rounds == 3
+    assert p.benchmarks == ["floor", "parallel-shared"]
+    assert [(c.bench, c.threads) for c in bench.cells(p)] == [
+        ("floor", 1), ("parallel-shared", 1), ("parallel-shared", 2), ("parallel-shared", 4)]
+    assert bench.make_parameters(interleave=False).rounds == 1
+
+
+@pytest.mark.parametrize("total, rounds, split", [(10, 2, [5, 5]), (3, 3, [1, 1, 1]), (7, 3, [3, 2, 2]), (1, 2, [1, 0])])
+def test_samples_split_over_rounds(total, rounds, split):
+    assert [bench.samples_in_round(total, rounds, r) for r in range(1, rounds + 1)] == split
+
+
+def test_interleaved_schedule_visits_every_language_each_round():
+    p = bench.make_parameters(threads="1", bench="sequential", samples=4)
+    order = bench._schedule(p, ["go", "rust", "python"], bench.cells(p))
+    assert [(r, lang) for r, lang, _ in order] == [
+        (1, "go"), (1, "rust"), (1, "python"), (2, "go"), (2, "rust"), (2, "python")]
+    p = bench.make_parameters(threads="1", bench="sequential", samples=4, interleave=False)
+    order = bench._schedule(p, ["go", "rust"], bench.cells(p))
+    assert [(r, lang) for r, lang, _ in order] == [(1, "go"), (1, "rust")]
+
+
+def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path):
+    params = bench.make_parameters(threads="1,2", bench="sequential,parallel-owned", samples=4, quick=True)
+    lines = []
+    out = bench.run(ROOT, params, ["go"], runs_root=tmp_path / "runs", echo=lines.append)
+    rec = out.record
+    cells = {(r.id.canonical, r.id.threads): r for r in rec.results}
+    assert set(cells) == {("sequential", 1), ("parallel-owned", 1), ("parallel-owned", 2)}
+    for r in cells.values():
+        assert len(r.ns_per_op) == 4 and sorted(set(r.rounds)) == [1, 2, 3]
+        assert r.id.language == "go" and r.iterations and all(n >= 1 for n in r.iterations)
+    assert cells[("sequential", 1)].id.mode == "sequential"
+    assert cells[("parallel-owned", 2)].id.mode == "parallel"
+    assert rec.failures == [] and rec.issues == []
+    assert rec.environment.go_version.startswith("go version")
+    assert any(line.startswith("[round 3/3 · step") for line in lines)
+    # the raw output is on disk, and collecting it again gives the same record
+    again = bench.collect(RunDir.open(out.run_dir.path))
+    assert again.to_json() == rec.to_json()
+
+
+def _wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_killing_bench_all_half_way_keeps_finished_steps_and_report_works(tmp_path):
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    cmd = [sys.executable, "-m", "invoke", "bench-all", "--quick", "--samples", "3", "--threads", "1",
+           "--bench", "sequential", "--no-syscalls", "--runs", str(runs), "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+    def finished_bench_steps():
+        if not (runs / "latest").exists():
+            return []
+        done = []
+        for folder in RunDir.open(runs / "latest").step_folders():
+            rec = StepRecord.load(folder)
+            if rec.spec.kind == "bench" and rec.exit_status == 0:
+                done.append(rec)
+        return done
+
+    try:
+        assert _wait_for(lambda: len(finished_bench_steps()) >= 2, 900), "no bench step finished in time"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    run_dir = (runs / "latest").resolve()
+    finished = finished_bench_steps()
+    sizes = {r.folder: (r.folder / "stdout.txt").stat().st_size for r in finished}
+    assert not (out / "REPORT.md").exists()  # the run never got to its report
+    rep = subprocess.run([sys.executable, "-m", "invoke", "report", "--run", str(run_dir), "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rep.returncode == 0, rep.stdout + rep.stderr
+    record = RunRecord.from_json((out / "results.json").read_text())
+    got = {r.id.language for r in record.results}
+    assert {r.spec.language for r in finished} <= got
+    report = (out / "REPORT.md").read_text()
+    assert "## 1. Headline" in report
+    # nothing already written was touched by the report
+    for folder, size in sizes.items():
+        assert (folder / "stdout.txt").stat().st_size == size
