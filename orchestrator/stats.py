@@ -83,6 +83,16 @@ def ratio_of_medians(a: Sequence[float], b: Sequence[float]) -> float:
     return median(a) / mb
 
 
+def _bootstrap_medians(a, b, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Medians of ``resamples`` independent resamples of ``a`` and of ``b``."""
+    rng = np.random.default_rng(seed)
+    xa = np.asarray(a, dtype=float)
+    xb = np.asarray(b, dtype=float)
+    ma = np.median(xa[rng.integers(0, len(xa), size=(resamples, len(xa)))], axis=1)
+    mb = np.median(xb[rng.integers(0, len(xb), size=(resamples, len(xb)))], axis=1)
+    return ma, mb
+
+
 def ratio_ci(
     a: Sequence[float],
     b: Sequence[float],
@@ -95,13 +105,7 @@ def ratio_ci(
     Both samples are resampled independently; the seed is fixed so the same
     data always gives the same interval.
     """
-    rng = np.random.default_rng(seed)
-    xa = np.asarray(a, dtype=float)
-    xb = np.asarray(b, dtype=float)
-    ia = rng.integers(0, len(xa), size=(resamples, len(xa)))
-    ib = rng.integers(0, len(xb), size=(resamples, len(xb)))
-    ma = np.median(xa[ia], axis=1)
-    mb = np.median(xb[ib], axis=1)
+    ma, mb = _bootstrap_medians(a, b, resamples, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = ma / mb
     ratios = ratios[np.isfinite(ratios)]
@@ -109,6 +113,20 @@ def ratio_ci(
         return Interval(math.nan, math.nan, confidence)
     tail = (1 - confidence) / 2
     lo, hi = np.quantile(ratios, [tail, 1 - tail])
+    return Interval(float(lo), float(hi), confidence)
+
+
+def difference_ci(
+    a: Sequence[float],
+    b: Sequence[float],
+    confidence: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Interval:
+    """Percentile-bootstrap interval of median(a) − median(b), fixed seed."""
+    ma, mb = _bootstrap_medians(a, b, resamples, seed)
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(ma - mb, [tail, 1 - tail])
     return Interval(float(lo), float(hi), confidence)
 
 

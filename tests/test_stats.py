@@ -84,3 +84,11 @@ def test_holm_turns_a_borderline_table_non_significant():
 
 def test_identical_constant_samples_are_not_significant():
     assert stats.mann_whitney_p([5.0] * 5, [5.0] * 5) == 1.0
+
+
+def test_difference_ci_brackets_a_known_shift():
+    rng = np.random.default_rng(11)
+    a, b = list(rng.normal(150, 2, 20)), list(rng.normal(100, 2, 20))
+    ci = stats.difference_ci(a, b)
+    assert ci.lo < 50 < ci.hi
+    assert ci.hi - ci.lo < 6

@@ -1,0 +1,62 @@
+"""SVG charts for the report: ops/s against T per language, one chart per parallel benchmark.
+
+The SVG text is made reproducible (no date, fixed element ids) so that
+re-rendering the same results leaves the committed charts unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from orchestrator import report  # noqa: E402
+from orchestrator.rundir import atomic_write  # noqa: E402
+
+MARKERS = {"go": "o", "rust": "s", "python": "^", "python→go": "v", "python→rust": "D"}
+
+
+def scaling_svg(bench: str, tables: list[report.Table]) -> str:
+    """ops/s (median, with the median's 95% interval) against T, one line per language."""
+    with plt.rc_context({"svg.hashsalt": "benchnorm", "svg.fonttype": "none"}):
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        languages = []
+        for t in tables:
+            for r in t.rows:
+                if r.language not in languages:
+                    languages.append(r.language)
+        for lang in languages:
+            pts = [(t.threads, t.row(lang)) for t in tables if t.row(lang) is not None]
+            xs = [p[0] for p in pts]
+            ys = [p[1].ops_per_s for p in pts]
+            lo = [y - 1e9 / p[1].ci_hi for y, p in zip(ys, pts)]
+            hi = [1e9 / p[1].ci_lo - y if p[1].ci_lo > 0 else 0 for y, p in zip(ys, pts)]
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker=MARKERS.get(lang, "o"), capsize=3, label=lang)
+        ax.set_xscale("log", base=2)
+        ticks = sorted({t.threads for t in tables})
+        ax.set_xticks(ticks, [str(x) for x in ticks])
+        ax.set_xlabel("workers T")
+        ax.set_ylabel("ops/s (median, 95% CI)")
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"{bench}: machine throughput against T")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "benchnorm"})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def write_charts(data: report.ReportData, out_dir: Path, link_prefix: str = "charts") -> dict[str, str]:
+    """Write one SVG per parallel benchmark; return benchmark → link relative to the report."""
+    links = {}
+    for bench, tables in data.parallel.items():
+        name = f"{bench}.svg"
+        atomic_write(out_dir / name, scaling_svg(bench, tables))
+        links[bench] = f"{link_prefix}/{name}"
+    return links

@@ -1,0 +1,146 @@
+"""Report data → markdown, through the jinja2 templates in ``templates/``.
+
+The output is deterministic: the same results.json renders to the same
+bytes (fixed ordering, fixed number formats, the run's own timestamps in the
+footer, never the time of rendering).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import jinja2
+
+from orchestrator import report
+from orchestrator.models import Environment
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _times(x: Optional[float]) -> str:
+    return report.ratio_text(x)
+
+
+def environment_rows(env: Environment) -> list[tuple[str, str]]:
+    rows = [
+        ("CPU", env.cpu_model),
+        ("logical / physical CPUs", _pair(env.logical_cpus, env.physical_cpus)),
+        ("virtualisation", env.virtualization),
+        ("frequency governor", env.governor),
+        ("kernel", env.kernel),
+        ("page size", f"{env.page_size} bytes" if env.page_size else None),
+        ("RLIMIT_MEMLOCK", env.memlock_limit),
+        ("Go", env.go_version),
+        ("GOMAXPROCS", env.gomaxprocs),
+        ("rustc", env.rustc_version),
+        ("criterion", env.criterion_version),
+        ("Python", " ".join(x for x in (env.python_implementation, env.python_version) if x) or None),
+        ("pyperf", env.pyperf_version),
+    ]
+    rows += [(f"build flags ({k})", f"`{v}`") for k, v in sorted(env.build_flags.items())]
+    commit = env.git_commit
+    if commit:
+        commit = f"{commit}{' (working tree dirty)' if env.git_dirty else ''}"
+    rows.append(("benchnorm commit", commit))
+    rows += sorted(env.extra.items())
+    return [(label, str(value).replace("|", "\\|").replace("\n", " ")) for label, value in rows
+            if value not in (None, "")] or [("environment", "not captured")]
+
+
+def _pair(a, b) -> Optional[str]:
+    if a is None and b is None:
+        return None
+    return f"{a if a is not None else '?'} / {b if b is not None else '?'}"
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        autoescape=False,
+    )
+    env.filters["sig"] = report.sig
+    env.filters["pct"] = report.pct
+    env.filters["times"] = _times
+    env.filters["looks"] = report.looks
+    return env
+
+
+def markdown(data: report.ReportData) -> str:
+    floor_tables = [t for t in data.all_tables if t.benchmark == "floor" and t.threads == 1]
+    n_tests = sum(1 for t in data.all_tables for r in t.rows if r.p is not None)
+    text = _env().get_template("report.md.j2").render(
+        d=data,
+        record=data.record,
+        env=data.record.environment,
+        environment_rows=environment_rows(data.record.environment),
+        floor_table=floor_tables[0] if floor_tables else None,
+        n_tests=n_tests,
+        math=math,
+    )
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines that template branches leave behind."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if line == "" and out and out[-1] == "":
+            continue
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def publish(record, out_dir: Path, charts: bool = True) -> dict[str, Path]:
+    """Write REPORT.md, results.json, charts and exports into ``out_dir``, each atomically."""
+    from orchestrator import export
+    from orchestrator import charts as charts_mod
+    from orchestrator.rundir import atomic_write
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    results = out_dir / "results.json"
+    atomic_write(results, record.to_json())
+    written["results"] = results
+    data = report.build(record)
+    if charts:
+        data.charts = charts_mod.write_charts(data, out_dir / "charts")
+    else:
+        data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+    md = out_dir / "REPORT.md"
+    atomic_write(md, markdown(data))
+    written["report"] = md
+    gob = out_dir / "results.txt"
+    atomic_write(gob, export.gobench_text(record))
+    written["gobench"] = gob
+    bmf = out_dir / "bmf.json"
+    atomic_write(bmf, export.bmf_json(record))
+    written["bmf"] = bmf
+    return written
+
+
+def check(record, out_dir: Path) -> list[str]:
+    """What differs between the committed report and what ``record`` renders to."""
+    data = report.build(record)
+    data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+    expected = markdown(data)
+    path = out_dir / "REPORT.md"
+    try:
+        actual = path.read_text()
+    except OSError as exc:
+        return [f"{path}: cannot read ({exc.strerror})"]
+    if actual == expected:
+        return []
+    import difflib
+
+    diff = difflib.unified_diff(actual.splitlines(), expected.splitlines(),
+                                f"{path} (committed)", f"{path} (rendered)", lineterm="", n=1)
+    return list(diff)[:80]
