@@ -96,7 +96,7 @@ def compare(c, go=None, rust=None, python=None, mode=None, map=None, out=None):
     "bench": BENCH_HELP["bench"],
     "ops": "N: each cell runs N and 2N ops (default 10000)",
 })
-def syscalls(c, threads=None, bench=None, ops=10000):
+def syscalls(c, threads=None, bench=None, ops=None):
     """Count mprotect calls per op for every cell (perf, else strace) and print them."""
     from orchestrator import commands
 

@@ -170,7 +170,7 @@ def syscalls(root: Path, threads: Optional[str], bench_names: Optional[str], ops
     from orchestrator.runners import all_runners
 
     try:
-        n = int(ops)
+        n = 10000 if ops is None else int(ops)
     except (TypeError, ValueError):
         raise ValueError(f"--ops: {ops!r} is not a whole number (allowed: 1 or more)") from None
     if n < 1:

@@ -417,7 +417,7 @@ def _naive_sentence(lines: list[NaiveLine], seq: Table, other: str, cpus: int) -
     ps = seq.pair(other, "go")
     naive = looks(worst.naive_ratio)
     if ps.significant:
-        truth = f"{other} is {looks(ps.ratio)} than go [{ratio_text(ps.lo)}, {ratio_text(ps.hi)}]"
+        truth = f"{other} is {looks(ps.ratio, ps.lo, ps.hi)} than go"
     else:
         truth = (f"{other} and go show no significant difference "
                  f"({ratio_text(ps.ratio)} [{ratio_text(ps.lo)}, {ratio_text(ps.hi)}])")
@@ -428,11 +428,19 @@ def _naive_sentence(lines: list[NaiveLine], seq: Table, other: str, cpus: int) -
     )
 
 
-def looks(ratio: float) -> str:
-    """A ratio of times as words: 3.02 → "3.02× slower", 0.96 → "1.04× faster"."""
+def looks(ratio: float, lo: Optional[float] = None, hi: Optional[float] = None) -> str:
+    """A ratio of times as words: 3.02 → "3.02× slower", 0.96 → "1.04× faster".
+
+    With an interval of the ratio, the interval follows in the same direction
+    as the words (inverted for "faster").
+    """
     if ratio >= 1:
-        return f"{ratio:.2f}× slower"
-    return f"{1 / ratio:.2f}× faster"
+        words, bounds = f"{ratio:.2f}× slower", (lo, hi)
+    else:
+        words, bounds = f"{1 / ratio:.2f}× faster", (1 / hi if hi else None, 1 / lo if lo else None)
+    if bounds[0] is None or bounds[1] is None:
+        return words
+    return f"{words} [{bounds[0]:.3f}×, {bounds[1]:.3f}×]"
 
 
 def _interop(tables: list[Table]) -> list[dict]:

@@ -1,0 +1,96 @@
+"""The report: the golden rendering, the verdict rules, and the naive-comparison section."""
+
+from pathlib import Path
+
+import numpy as np
+
+from orchestrator import render, report
+from orchestrator.models import BenchmarkId, Environment, Measurement, Result, RunParameters, RunRecord
+
+FIX = Path(__file__).parent / "fixtures" / "report"
+GOLDEN_IN = FIX / "quick_run_all_languages.json"
+GOLDEN_OUT = FIX / "quick_run_all_languages.md"
+
+
+def _render(path: Path) -> str:
+    record = RunRecord.from_json(path.read_text())
+    data = report.build(record)
+    data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+    return render.markdown(data)
+
+
+def regenerate() -> None:
+    """Rewrite the golden report after an intended change (review the diff!)."""
+    GOLDEN_OUT.write_text(_render(GOLDEN_IN))
+
+
+def test_golden_report_renders_exactly():
+    assert _render(GOLDEN_IN) == GOLDEN_OUT.read_text()
+
+
+def test_golden_report_has_all_five_sections():
+    text = GOLDEN_OUT.read_text()
+    for heading in ("## 1. Headline", "## 2. Where the time goes", "## 3. Parallel",
+                    "## 4. The naive comparison", "## 5. Stability, gaps and environment"):
+        assert heading in text
+
+
+def res(lang, canonical, threads, mode, samples):
+    return Result(
+        id=BenchmarkId(language=lang, harness={"go": "gobench", "rust": "criterion", "python": "pyperf"}[lang],
+                       name=canonical, canonical=canonical, threads=threads, mode=mode, threads_source="t"),
+        ns_per_op=list(samples), original=[Measurement(value=s, unit="ns/op") for s in samples])
+
+
+def _record(results):
+    return RunRecord(run_id="t", started_at="2026-11-27T00:00:00Z", results=results,
+                     environment=Environment(logical_cpus=2), parameters=RunParameters(threads=[1, 2]))
+
+
+def test_no_verdict_without_significance():
+    rng = np.random.default_rng(5)
+    same = [res("go", "sequential", 1, "sequential", rng.normal(2000, 40, 10)),
+            res("rust", "sequential", 1, "sequential", rng.normal(2000, 40, 10))]
+    d = report.build(_record(same))
+    (t,) = d.all_tables
+    slower = next(r for r in t.rows if not r.fastest)
+    assert slower.verdict.startswith("no significant difference from")
+    assert next(r for r in t.rows if r.fastest).verdict == "fastest median, not significantly"
+
+
+def test_a_real_difference_gets_a_verdict_with_interval():
+    rng = np.random.default_rng(6)
+    rs = [res("go", "sequential", 1, "sequential", rng.normal(2000, 40, 10)),
+          res("rust", "sequential", 1, "sequential", rng.normal(1800, 36, 10))]
+    (t,) = report.build(_record(rs)).all_tables
+    go = t.row("go")
+    assert go.verdict.startswith("1.1") and "slower than rust [" in go.verdict
+    assert t.row("rust").verdict == "fastest (significantly faster than go)"
+
+
+def test_naive_section_is_computed_from_the_data():
+    rng = np.random.default_rng(7)
+    rs = [res("go", "sequential", 1, "sequential", rng.normal(2000, 20, 10)),
+          res("rust", "sequential", 1, "sequential", rng.normal(1920, 20, 10)),
+          res("go", "parallel-shared", 2, "parallel", rng.normal(600, 6, 10)),
+          res("rust", "parallel-shared", 2, "parallel", rng.normal(580, 6, 10))]
+    d = report.build(_record(rs))
+    (line,) = d.naive.lines
+    assert line.go_benchmark == "parallel-shared" and line.other == "rust"
+    assert abs(line.naive_ratio - 1920 / 600) < 0.2
+    assert f"looks {line.naive_ratio:.2f}× slower" in d.naive.sentence
+    assert "rust is 1.0" in d.naive.sentence and "faster" in d.naive.sentence
+
+
+def test_missing_cells_are_listed_as_not_run():
+    rs = [res("go", "sequential", 1, "sequential", [1.0, 2.0, 3.0])]
+    rec = _record(rs)
+    rec.parameters = RunParameters(threads=[1, 2], benchmarks=["sequential", "parallel-owned"])
+    d = report.build(rec)
+    assert [m.what for m in d.missing] == ["parallel-owned T=1", "parallel-owned T=2"]
+    text = render.markdown(d)
+    assert "- go parallel-owned T=1: not run (no result in this run)" in text
+
+
+def test_rendering_is_deterministic():
+    assert _render(GOLDEN_IN) == _render(GOLDEN_IN)
