@@ -12,6 +12,7 @@ failed or killed half-way — into a ``RunRecord``; it needs no toolchain.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -27,6 +28,7 @@ from orchestrator.models import (
 )
 from orchestrator.rundir import (
     RunDir,
+    RunFolderError,
     StepRecord,
     describe_exit,
     execute,
@@ -124,10 +126,12 @@ class Outcome:
     record: RunRecord
     interrupted: bool = False
     failed_languages: list[str] = field(default_factory=list)
+    storage_error: Optional[str] = None
 
     @property
     def partial(self) -> bool:
-        return self.interrupted or bool(self.record.failures) or bool(self.record.issues)
+        return (self.interrupted or self.storage_error is not None or bool(self.record.failures)
+                or bool(self.record.issues))
 
 
 def run(
@@ -146,6 +150,7 @@ def run(
             raise UsageError(f"unknown language {lang!r} (allowed: {', '.join(runners)})")
     runs_root = runs_root or root / "reports" / "runs"
     build_dir = build_dir or root / "build"
+    params = params.model_copy(update={"languages": list(languages)})
     profile = Profile.quick() if params.quick else Profile.default()
     rd = RunDir.create(runs_root)
     info = {
@@ -158,6 +163,7 @@ def run(
     rd.write_run_info(info)
     echo(f"run folder: {rd.path}")
     interrupted = False
+    storage_error: Optional[str] = None
     usable: list[str] = []
     try:
         environment.capture(rd, root, echo)
@@ -169,7 +175,7 @@ def run(
             k = samples_in_round(params.samples, params.rounds, r)
             if k == 0:
                 continue
-            spec = runners[lang].bench_step(root, build_dir, cell, k, profile, r)
+            spec = wrapped(runners[lang].bench_step(root, build_dir, cell, k, profile, r))
             echo(f"[round {r}/{params.rounds} · step {i}/{total}] {lang} {cell.bench} T={cell.threads} "
                  f"({k} sample{'s' if k != 1 else ''})")
             rec = execute(rd.new_step(spec))
@@ -182,12 +188,33 @@ def run(
     except KeyboardInterrupt:
         interrupted = True
         echo("interrupted: keeping every finished step; collecting what was measured")
-    info["state"] = "interrupted" if interrupted else "finished"
+    except RunFolderError as exc:
+        storage_error = f"{exc.filename}: {exc.strerror}"
+        echo(f"stopped: {storage_error}; every step saved before it is kept")
+    info["state"] = "interrupted" if interrupted else ("stopped" if storage_error else "finished")
     info["finished_at"] = utc_iso()
-    rd.write_run_info(info)
+    try:
+        rd.write_run_info(info)
+    except RunFolderError:
+        pass  # already reported: the folder takes no more writes
     record = collect(rd)
     failed = sorted({f.language for f in record.failures})
-    return Outcome(rd, record, interrupted=interrupted, failed_languages=failed)
+    return Outcome(rd, record, interrupted=interrupted, failed_languages=failed, storage_error=storage_error)
+
+
+WRAP_VAR = "BENCHNORM_WRAP_{lang}"
+
+
+def wrapped(spec):
+    """Prefix a bench step's command with ``$BENCHNORM_WRAP_<LANG>`` when set.
+
+    For pinning or limiting a harness (``BENCHNORM_WRAP_GO="taskset -c 0"``);
+    the wrapper is part of the saved command line, so the run records it.
+    """
+    prefix = os.environ.get(WRAP_VAR.format(lang=spec.language.upper()), "").strip()
+    if prefix:
+        spec.command = shlex.split(prefix) + spec.command
+    return spec
 
 
 def build(rd: RunDir, root: Path, build_dir: Path, languages: list[str],

@@ -36,18 +36,30 @@ def bench(
     if runs_root is not None and runs_root.exists() and not runs_root.is_dir():
         raise ValueError(f"--runs: {runs_root} is not a folder")
     outcome = b.run(root, params, languages, runs_root=runs_root, syscall_ops=ops)
-    atomic_write(outcome.run_dir.path / "results.json", outcome.record.to_json())
+    lines = [f"raw output: {outcome.run_dir.path}"]
+    code = 0
+    try:
+        atomic_write(outcome.run_dir.path / "results.json", outcome.record.to_json())
+    except OSError as exc:
+        lines.append(f"could not save results.json in the run folder: {exc.strerror or exc}")
     # The committed comparison docs come from a full run; a one-language run
     # reports into its own run folder unless told otherwise.
     full = set(languages) == set(b.all_runners())
     out_dir = Path(out) if out else (root / "reports" if full else outcome.run_dir.path)
-    written = render.publish(outcome.record, out_dir)
-    lines = [f"raw output: {outcome.run_dir.path}"] + [f"{k}: {p}" for k, p in written.items()]
-    code = 0
+    try:
+        written = render.publish(outcome.record, out_dir)
+        lines += [f"{k}: {p}" for k, p in written.items()]
+    except OSError as exc:
+        lines.append(f"could not write the report to {out_dir}: {exc.strerror or exc} "
+                     "(files already there were left as they were)")
+        code = 1
+    if outcome.storage_error:
+        lines.append(f"stopped early: {outcome.storage_error}; the report holds what was saved before")
+        code = 1
     if outcome.interrupted:
         lines.append("interrupted: the report holds what finished")
         code = 130
-    elif outcome.partial:
+    elif outcome.partial and not outcome.storage_error:
         lines.append(
             f"partial run: {len(outcome.record.failures)} failure(s), {len(outcome.record.issues)} parse "
             "issue(s); the report's section 5 lists them with their logs"
@@ -93,6 +105,9 @@ def report(root: Path, run: Optional[str], check: bool, out: Optional[str]) -> t
     from orchestrator import render
 
     out_dir = Path(out) if out else root / "reports"
+    if check and run:
+        raise ValueError("--check compares REPORT.md with the results.json beside it; it takes no --run "
+                         "(use --out to name another folder)")
     if check:
         record = _read_results(out_dir / "results.json")
         diff = render.check(record, out_dir)

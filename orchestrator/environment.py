@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from orchestrator.models import Environment, RunParameters
-from orchestrator.rundir import RunDir, StepRecord, StepSpec, atomic_write, execute
+from orchestrator.rundir import RunDir, StepRecord, StepSpec, execute
 
 HOST_FILE = "environment/host.json"
 
@@ -120,7 +120,7 @@ def _bench_profile(manifest: Path) -> str:
 
 def capture(rd: RunDir, root: Path, echo=None) -> None:
     """Save the environment's raw facts into the run folder (never raises for a missing tool)."""
-    atomic_write(rd.path / HOST_FILE, json.dumps(host_facts(root), indent=2, sort_keys=True) + "\n")
+    rd.write_extra(HOST_FILE, host_facts(root))
     for spec in _specs(root):
         if echo:
             echo(f"[environment] {spec.label}")

@@ -277,6 +277,7 @@ class RunParameters(_Model):
     quick: bool = False
     interleave: bool = True
     rounds: int = Field(default=1, ge=1)
+    languages: list[Language] = Field(default_factory=list, description="languages the run asked for")
 
     @field_validator("threads")
     @classmethod
@@ -356,16 +357,41 @@ class RunRecord(_Model):
             raise ValueError(f"not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
         if not isinstance(raw, dict):
             raise ValueError("results.json must hold a JSON object")
-        version = raw.get("schema_version")
-        if isinstance(version, int) and version > SCHEMA_VERSION:
-            raise ValueError(
-                f"schema version {version} is newer than this benchnorm reads ({SCHEMA_VERSION}); "
-                "upgrade benchnorm"
-            )
+        raw = upgrade(raw)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ValueError(describe_validation_error(exc)) from None
+
+
+#: Upgraders from one schema version to the next, applied in turn on load:
+#: ``UPGRADES[n]`` turns a version-n dict into a version-(n+1) dict.
+UPGRADES: dict[int, Any] = {}
+
+
+def upgrade(raw: dict) -> dict:
+    """Bring a results.json dict up to ``SCHEMA_VERSION``, or say which version is needed."""
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(
+            f"schema_version is missing or not a whole number ({version!r}); "
+            f"this benchnorm reads schema version {SCHEMA_VERSION}"
+        )
+    if version > SCHEMA_VERSION:
+        raise ValueError(
+            f"schema version {version} is newer than this benchnorm reads ({SCHEMA_VERSION}); "
+            "upgrade benchnorm"
+        )
+    while version < SCHEMA_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            raise ValueError(
+                f"schema version {version} cannot be read: this benchnorm reads schema version "
+                f"{SCHEMA_VERSION} and upgrades from {min(UPGRADES, default=SCHEMA_VERSION)} on"
+            )
+        raw = step(raw)
+        version = raw["schema_version"]
+    return raw
 
 
 def _canon_index(name: str) -> int:

@@ -311,16 +311,7 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
         if ts:
             parallel[p] = ts
 
-    missing = [
-        Missing(
-            language=f.language,
-            what=(f"{f.benchmark} T={f.threads}" if f.benchmark else f"{f.step}"),
-            reason=f.message,
-            log_path=f.log_path,
-        )
-        for f in record.failures
-    ]
-    missing += _not_run(record, tables)
+    missing = _gaps(record, tables)
 
     unstable = []
     for t in tables:
@@ -345,23 +336,35 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
     )
 
 
-def _not_run(record: RunRecord, tables: list[Table]) -> list[Missing]:
-    """Cells the run's parameters asked for that hold no result and no recorded failure."""
+def _gaps(record: RunRecord, tables: list[Table]) -> list[Missing]:
+    """One line per requested cell that has no result or whose step failed, with the log."""
     params = record.parameters
-    languages = sorted({r.id.language for r in record.results} | {f.language for f in record.failures},
-                       key=LANGUAGES.index)
+    languages = list(params.languages) or sorted(
+        {r.id.language for r in record.results} | {f.language for f in record.failures}, key=LANGUAGES.index)
     have = {(r.language, t.benchmark, t.threads) for t in tables for r in t.rows}
-    failed = {(f.language, f.benchmark, f.threads) for f in record.failures}
-    failed_lang = {f.language for f in record.failures if f.step == "build"}
+    build_failed = {f.language: f for f in record.failures if f.step == "build"}
+    cell_failed = {(f.language, f.benchmark, f.threads): f for f in record.failures if f.benchmark}
     out = []
     for lang in languages:
-        if lang in failed_lang:
-            continue
         for b in params.benchmarks:
-            ts = [1] if b in ("floor", "sequential") else params.threads
-            for t in ts:
-                if (lang, b, t) not in have and (lang, b, t) not in failed:
-                    out.append(Missing(lang, f"{b} T={t}", "not run (no result in this run)", None))
+            for t in ([1] if b in ("floor", "sequential") else params.threads):
+                what = f"{b} T={t}"
+                failure = cell_failed.get((lang, b, t))
+                if (lang, b, t) in have:
+                    if failure is not None:
+                        out.append(Missing(lang, what, f"partial — {failure.message}; the samples saved "
+                                                       "before it are used", failure.log_path))
+                elif lang in build_failed:
+                    f = build_failed[lang]
+                    out.append(Missing(lang, what, f"not run — build failed: {f.message}", f.log_path))
+                elif failure is not None:
+                    out.append(Missing(lang, what, f"failed — {failure.message}", failure.log_path))
+                else:
+                    out.append(Missing(lang, what, "not run (no result in this run)", None))
+    listed = {id(f) for f in build_failed.values()} | {id(f) for f in cell_failed.values()}
+    for f in record.failures:
+        if id(f) not in listed:
+            out.append(Missing(f.language, f.step, f.message, f.log_path))
     return out
 
 

@@ -139,8 +139,13 @@ class RunDir:
 
     @classmethod
     def create(cls, runs_root: Path, stamp: Optional[str] = None) -> "RunDir":
-        runs_root.mkdir(parents=True, exist_ok=True)
         stamp = stamp or utc_stamp()
+        with _saving(runs_root):
+            runs_root.mkdir(parents=True, exist_ok=True)
+            return cls._create(runs_root, stamp)
+
+    @classmethod
+    def _create(cls, runs_root: Path, stamp: str) -> "RunDir":
         path = runs_root / stamp
         n = 1
         while path.exists():
@@ -188,7 +193,8 @@ class RunDir:
         return self.read_extra(RUN_FILE)
 
     def write_extra(self, name: str, data: dict) -> None:
-        atomic_write(self.path / name, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        with _saving(self.path):
+            atomic_write(self.path / name, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def read_extra(self, name: str) -> dict:
         try:
@@ -203,26 +209,61 @@ class RunDir:
         if spec.round is not None:
             slug = f"r{spec.round}-{slug}"
         folder = self.path / "steps" / f"{self._seq:03d}-{slug}"
-        folder.mkdir(parents=True)
         rec = StepRecord(spec=spec, folder=folder)
-        atomic_write(folder / STEP_FILE, rec.to_json())
+        with _saving(folder):
+            folder.mkdir(parents=True)
+            atomic_write(folder / STEP_FILE, rec.to_json())
         return rec
 
 
-def _pump(stream, sink, on_line: Optional[Callable[[str], None]]) -> None:
+class RunFolderError(OSError):
+    """The run folder cannot be written (disk full, read-only): nothing more can be saved."""
+
+
+class _saving:
+    """Turn an OSError while writing under ``path`` into a RunFolderError naming it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is not None and isinstance(exc, OSError) and not isinstance(exc, RunFolderError):
+            raise RunFolderError(exc.errno, f"cannot write to the run folder ({exc.strerror or exc})",
+                                 str(self.path)) from None
+        return False
+
+
+def _pump(stream, sink, on_line: Optional[Callable[[str], None]], errors: list) -> None:
+    """Copy a child's stream to its file as it arrives; keep draining if the file cannot take more."""
     for raw in iter(stream.readline, b""):
-        sink.write(raw)
-        sink.flush()
+        if not errors:
+            try:
+                sink.write(raw)
+                sink.flush()
+            except OSError as exc:
+                errors.append(exc)
         if on_line is not None:
             on_line(raw.decode("utf-8", errors="replace").rstrip("\n"))
     stream.close()
+
+
+def _finish(rec: StepRecord, t0: float) -> None:
+    rec.seconds = time.monotonic() - t0
+    rec.finished_at = utc_iso()
+    with _saving(rec.folder):
+        atomic_write(rec.folder / STEP_FILE, rec.to_json())
 
 
 def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) -> StepRecord:
     """Run a step's command, saving stdout/stderr line by line as they arrive.
 
     ``on_line`` sees each stdout line (for progress). A Ctrl-C stops the child,
-    records the step as interrupted, and is raised again to the caller.
+    records the step as interrupted, and is raised again to the caller. When
+    the run folder cannot be written, the child is still drained and waited
+    for, and ``RunFolderError`` is raised once the step has ended.
     """
     spec = rec.spec
     here = str(rec.folder)
@@ -232,7 +273,8 @@ def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) ->
     rec.started_at = utc_iso()
     t0 = time.monotonic()
     out_path, err_path = rec.folder / "stdout.txt", rec.folder / "stderr.txt"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    errors: list[OSError] = []
+    with _saving(rec.folder), open(out_path, "wb") as out, open(err_path, "wb") as err:
         try:
             proc = subprocess.Popen(
                 command,
@@ -245,14 +287,12 @@ def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) ->
             )
         except OSError as exc:
             rec.error = f"could not start {command[0]}: {exc.strerror or exc}"
-            rec.seconds = time.monotonic() - t0
-            rec.finished_at = utc_iso()
             err.write((rec.error + "\n").encode())
-            atomic_write(rec.folder / STEP_FILE, rec.to_json())
+            _finish(rec, t0)
             return rec
         pumps = [
-            threading.Thread(target=_pump, args=(proc.stdout, out, on_line), daemon=True),
-            threading.Thread(target=_pump, args=(proc.stderr, err, None), daemon=True),
+            threading.Thread(target=_pump, args=(proc.stdout, out, on_line, errors), daemon=True),
+            threading.Thread(target=_pump, args=(proc.stderr, err, None, errors), daemon=True),
         ]
         for p in pumps:
             p.start()
@@ -270,16 +310,17 @@ def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) ->
                 p.join(timeout=5)
             rec.exit_status = proc.returncode
             rec.error = "interrupted (Ctrl-C)"
-            rec.seconds = time.monotonic() - t0
-            rec.finished_at = utc_iso()
-            atomic_write(rec.folder / STEP_FILE, rec.to_json())
+            _finish(rec, t0)
             raise
         for p in pumps:
             p.join(timeout=30)
     rec.exit_status = proc.returncode
-    rec.seconds = time.monotonic() - t0
-    rec.finished_at = utc_iso()
-    atomic_write(rec.folder / STEP_FILE, rec.to_json())
+    if errors:
+        rec.error = f"its output could not be saved in full ({errors[0].strerror or errors[0]})"
+    _finish(rec, t0)
+    if errors:
+        raise RunFolderError(errors[0].errno, f"cannot write to the run folder ({errors[0].strerror})",
+                             str(rec.folder))
     return rec
 
 

@@ -56,6 +56,9 @@ def test_compare_with_declared_modes_refuses_the_cross_mode_pair(tmp_path):
     (["bench-all", "--samples", "-1"], "--samples: -1 is too small"),
     (["report", "--run", "/nonexistent"], "--run: /nonexistent: not a folder"),
     (["syscalls", "--ops", "zero"], "--ops: 'zero' is not a whole number"),
+    (["report", "--check", "--run", "reports/runs/latest"], "--check compares REPORT.md"),
+    (["report", "--run", str(FIX / "report" / "future_schema.json")], "schema version 99 is newer"),
+    (["report", "--run", str(FIX / "report" / "corrupt_truncated.json")], "not valid JSON: line"),
 ])
 def test_bad_input_is_one_line_with_exit_2_and_no_traceback(args, message):
     out = invoke(*args)

@@ -156,3 +156,30 @@ def test_from_json_refuses_corrupt_text_with_position():
 def test_committed_json_schema_is_current(root):
     committed = (root / "reports" / "schema" / "results.schema.json").read_text()
     assert committed == models.json_schema(), "run `invoke schema` and commit reports/schema/"
+
+
+@pytest.mark.parametrize("version, message", [
+    (0, "schema version 0 cannot be read: this benchnorm reads schema version 1"),
+    (None, "schema_version is missing"),
+    ("1", "schema_version is missing or not a whole number"),
+])
+def test_old_or_missing_schema_versions_say_which_version_is_needed(version, message):
+    data = json.loads(_record().to_json())
+    data["schema_version"] = version
+    with pytest.raises(ValueError, match=message):
+        RunRecord.from_json(json.dumps(data))
+
+
+def test_registered_upgrader_is_applied(monkeypatch):
+    data = json.loads(_record().to_json())
+    data["schema_version"] = 0
+    data["old_field"] = "dropped by the upgrade"
+
+    def zero_to_one(raw):
+        raw = dict(raw)
+        raw.pop("old_field")
+        raw["schema_version"] = 1
+        return raw
+
+    monkeypatch.setitem(models.UPGRADES, 0, zero_to_one)
+    assert RunRecord.from_json(json.dumps(data)).to_json() == _record().to_json()
