@@ -9,7 +9,9 @@
 - :mod:`pysecret.workloads`  the five canonical benchmarks as runnable
   workloads with T worker threads pulling from one budget of ops;
 - ``python -m pysecret.bench``  the pyperf harness;
-- ``python -m pysecret.ops``  the ops runner used to count syscalls.
+- ``python -m pysecret.ops``  the ops runner used to count syscalls;
+- :mod:`pysecret.backends`  ``--backend libc|go|rust`` for both: this
+  package's kernel, or the Go or Rust kernel as a C library through ctypes.
 """
 
 from .secret import (

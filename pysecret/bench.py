@@ -1,6 +1,7 @@
 """pyperf harness for the five canonical benchmarks.
 
-    python -m pysecret.bench -o FILE.json [--threads 1,2,4] [--bench NAME[,NAME...]] [pyperf options]
+    python -m pysecret.bench -o FILE.json [--threads 1,2,4] [--bench NAME[,NAME...]]
+                             [--backend libc|go|rust] [pyperf options]
 
 Writes pyperf's JSON with one benchmark per (canonical name, T)::
 
@@ -13,13 +14,18 @@ Writes pyperf's JSON with one benchmark per (canonical name, T)::
 Each value is the wall time of ``loops`` ops divided by ``loops``: for the
 parallel benchmarks, T threads pull the ops from one budget (Go's
 ``b.RunParallel``), so the figure is the machine's cost per op. Every
-benchmark's metadata records ``canonical_name``, ``threads``, ``lang`` and
-``gil`` (the GIL is held between ctypes calls and released during each).
+benchmark's metadata records ``canonical_name``, ``threads``, ``lang``,
+``backend`` and ``gil`` (how the GIL is held for that backend).
+
+``--backend`` (:mod:`pysecret.backends`) picks the kernel: ``libc`` (the
+default, ``lang`` ``python``), or the Go or Rust library through ctypes
+(``lang`` ``python→go`` / ``python→rust``). Benchmark names are the same
+canonical names for every backend; the metadata tells them apart.
 
 pyperf re-launches this module (``python -m pysecret.bench --worker ...``)
-for its worker processes; ``--threads`` and ``--bench`` are passed on to them
-and each worker builds only the Secrets and threads of the one benchmark it
-runs — nothing is pickled.
+for its worker processes; ``--threads``, ``--bench`` and ``--backend`` are
+passed on to them and each worker builds only the Secrets and threads of the
+one benchmark it runs — nothing is pickled.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ import sys
 
 import pyperf
 
+from . import backends
 from .secret import PAGE_SIZE
-from .workloads import BENCH_SECRET, CANONICAL, GIL_NOTE, SINGLE_WORKER, Workload, open_workload
+from .workloads import BENCH_SECRET, CANONICAL, SINGLE_WORKER, Workload, open_workload
 
 DEFAULT_THREADS = (1, 2, 4)
 
@@ -93,14 +100,15 @@ class _Lazy:
     benchmark, so the manager and the other workers never build anything.
     """
 
-    def __init__(self, name: str, threads: int) -> None:
+    def __init__(self, name: str, threads: int, backend: str) -> None:
         self._name = name
         self._threads = threads
+        self._backend = backend
         self._workload: Workload | None = None
 
     def __call__(self, loops: int) -> float:
         if self._workload is None:
-            self._workload = open_workload(self._name, self._threads)
+            self._workload = open_workload(self._name, self._threads, self._backend)
         return self._workload.run(loops) / 1e9
 
     def close(self) -> None:
@@ -112,6 +120,7 @@ class _Lazy:
 def _pass_flags(cmd: list[str], args: argparse.Namespace) -> None:
     cmd.extend(("--threads", ",".join(map(str, args.threads))))
     cmd.extend(("--bench", ",".join(args.bench)))
+    cmd.extend(("--backend", args.backend))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -128,15 +137,27 @@ def main(argv: list[str] | None = None) -> None:
         "--bench", type=bench_list, default=list(CANONICAL), metavar="NAME[,NAME...]",
         help="canonical benchmarks to run (default: all: " + ",".join(CANONICAL) + ")",
     )
+    runner.argparser.add_argument(
+        "--backend", choices=backends.BACKENDS, default=backends.DEFAULT,
+        help="kernel to drive: " + ", ".join(backends.BACKENDS)
+        + f" (default: {backends.DEFAULT})",
+    )
     args = runner.parse_args(argv)
+    # Fail here, in the manager, with the build command, rather than in
+    # every worker.
+    try:
+        kernel = backends.get(args.backend)
+    except (backends.LibraryMissingError, OSError) as exc:
+        runner.argparser.error(f"--backend {args.backend}: {exc}")
 
     for name, threads in plan(args.bench, args.threads):
-        time_func = _Lazy(name, threads)
+        time_func = _Lazy(name, threads, args.backend)
         metadata = {
             "canonical_name": name,
             "threads": threads,
-            "lang": "python",
-            "gil": GIL_NOTE,
+            "lang": kernel.lang,
+            "backend": kernel.name,
+            "gil": kernel.gil,
             "secret_len": len(BENCH_SECRET),
         }
         try:

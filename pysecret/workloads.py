@@ -10,9 +10,17 @@ parallel-locked    one verify under one shared mutex           T        2
 parallel-shared    one verify on one shared Secret             T        <= 2, measured
 =================  ==========================================  =======  ================
 
-``open_workload(name, threads)`` builds one; ``run(ops)`` performs exactly
-``ops`` ops and returns the wall time in nanoseconds. Set-up (mapping pages,
-building Secrets, starting threads) happens before and outside ``run``.
+``open_workload(name, threads, backend)`` builds one; ``run(ops)`` performs
+exactly ``ops`` ops and returns the wall time in nanoseconds. Set-up (mapping
+pages, building Secrets, starting threads) happens before and outside ``run``.
+
+``backend`` (:mod:`pysecret.backends`) picks the kernel: ``libc`` (default)
+is :class:`pysecret.Secret` and the floor op written here over libc; ``go``
+and ``rust`` use the library's Secret (one ``bn_secret_verify`` call per
+verify) and its floor op (one ``bn_floor_op`` call). The workload scheme is
+the same for every backend: parallel-locked wraps the whole op in a
+Python-side mutex, parallel-shared relies on the backend's own refcounted
+verify, parallel-owned gives every worker its own Secret.
 
 Parallel workloads follow Go's ``b.RunParallel``: T persistent worker threads
 pull batches of ops from one budget; ``run`` starts the clock, releases the
@@ -31,9 +39,9 @@ import threading
 import time
 from typing import Callable
 
-from . import _libc
+from . import _libc, backends
 from ._libc import PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, mprotect
-from .secret import Secret
+from .backends import Backend
 
 __all__ = [
     "BENCH_CANDIDATE",
@@ -65,10 +73,8 @@ BENCH_CANDIDATE = bytes.fromhex(
     "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
 )
 
-GIL_NOTE = (
-    "GIL held between ctypes calls, released during each foreign call "
-    "(mprotect); Python code of the op runs one thread at a time"
-)
+#: The libc backend's GIL note (each backend's is ``Backend.gil``).
+GIL_NOTE = backends.GIL_NOTES["libc"]
 
 #: Most ops a worker takes from the budget at once.
 _MAX_GRAIN = 100
@@ -81,13 +87,20 @@ class Workload:
 
     name: str = ""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, backend: Backend | None = None) -> None:
         if threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")
         if self.name in SINGLE_WORKER and threads != 1:
             raise ValueError(f"{self.name} runs with exactly one worker, not {threads}")
         self.threads = threads
-        self._secrets: list[Secret] = []
+        self.backend = backend if backend is not None else backends.get(backends.DEFAULT)
+        self._secrets: list = []  # pysecret.Secret or foreign.ForeignSecret
+
+    def _new_secret(self):
+        """A Secret holding BENCH_SECRET in this workload's backend, destroyed by close."""
+        secret = self.backend.secret(BENCH_SECRET)
+        self._secrets.append(secret)
+        return secret
 
     def run(self, ops: int) -> int:
         """Perform exactly ``ops`` ops; return the wall time in nanoseconds."""
@@ -105,8 +118,16 @@ class Workload:
     def __enter__(self) -> Workload:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.close()
+        except Exception as close_error:
+            if exc_type is None:
+                raise
+            # The run already failed (or was interrupted, e.g. by a Ctrl-C that
+            # landed between a verify's open and its close and left a reader
+            # counted): that first exception is what the caller must see.
+            exc.add_note(f"while closing the workload afterwards: {type(close_error).__name__}: {close_error}")
 
 
 def _check_ops(ops: int) -> None:
@@ -123,8 +144,10 @@ class Floor(Workload):
 
     name = "floor"
 
-    def __init__(self, threads: int = 1) -> None:
-        super().__init__(threads)
+    def __init__(self, threads: int = 1, backend: Backend | None = None) -> None:
+        super().__init__(threads, backend)
+        if self.backend.foreign:
+            raise ValueError("Floor is the libc floor; a library's floor is ForeignFloor")
         pg = PAGE_SIZE
         page = _libc.mmap(
             None, pg, PROT_READ | PROT_WRITE,
@@ -168,14 +191,44 @@ class Floor(Workload):
             raise err
 
 
+class ForeignFloor(Workload):
+    """The library's floor op (bn_floor_op: the bare syscall pair on its
+    mlocked page), one foreign call per op."""
+
+    name = "floor"
+
+    def __init__(self, threads: int = 1, backend: Backend | None = None) -> None:
+        super().__init__(threads, backend)
+        self._floor = self.backend.floor_page()
+
+    def run(self, ops: int) -> int:
+        _check_ops(ops)
+        floor = self._floor
+        if floor is None:
+            raise RuntimeError("floor workload is closed")
+        op, handle = floor.op_fn, floor.handle
+        clock = time.perf_counter_ns
+        t0 = clock()
+        for _ in range(ops):
+            rc = op(handle)
+            if rc:
+                raise floor.error(rc)
+        return clock() - t0
+
+    def close(self) -> None:
+        floor, self._floor = self._floor, None
+        if floor is not None:
+            floor.close()
+
+
 class Sequential(Workload):
     """One Secret, verified in the calling thread."""
 
     name = "sequential"
 
-    def __init__(self, threads: int = 1) -> None:
-        super().__init__(threads)
-        self._secrets.append(Secret(BENCH_SECRET))
+    def __init__(self, threads: int = 1, backend: Backend | None = None) -> None:
+        super().__init__(threads, backend)
+        self._new_secret()
 
     def run(self, ops: int) -> int:
         _check_ops(ops)
@@ -252,7 +305,15 @@ class _Pool:
         clock = time.perf_counter_ns
         t0 = clock()
         self._start.wait()
-        self._done.wait()
+        try:
+            self._done.wait()
+        except BaseException:
+            # Interrupted (Ctrl-C reaches the main thread only): stop handing
+            # out ops, meet the workers once they finish their batch, so that
+            # close() finds them parked, and re-raise.
+            self._budget.cancel()
+            self._done.wait()
+            raise
         elapsed = clock() - t0
         if self._errors:
             raise self._errors[0]
@@ -270,8 +331,8 @@ class _Pool:
 class _Parallel(Workload):
     """T worker threads pulling verifies from one budget."""
 
-    def __init__(self, threads: int) -> None:
-        super().__init__(threads)
+    def __init__(self, threads: int, backend: Backend | None = None) -> None:
+        super().__init__(threads, backend)
         self._pool: _Pool | None = None
         try:
             batches = self._batches()
@@ -296,7 +357,7 @@ class _Parallel(Workload):
         super().close()
 
 
-def _verify_batch(secret: Secret) -> Batch:
+def _verify_batch(secret) -> Batch:
     verify = secret.verify
 
     def batch(k: int, verify=verify, candidate=BENCH_CANDIDATE) -> None:
@@ -314,7 +375,7 @@ class ParallelOwned(_Parallel):
 
     def _batches(self) -> list[Batch]:
         for _ in range(self.threads):
-            self._secrets.append(Secret(BENCH_SECRET))
+            self._new_secret()
         return [_verify_batch(s) for s in self._secrets]
 
 
@@ -324,8 +385,7 @@ class ParallelLocked(_Parallel):
     name = "parallel-locked"
 
     def _batches(self) -> list[Batch]:
-        secret = Secret(BENCH_SECRET)
-        self._secrets.append(secret)
+        secret = self._new_secret()
         lock = threading.Lock()
         verify = secret.verify
 
@@ -345,8 +405,7 @@ class ParallelShared(_Parallel):
     name = "parallel-shared"
 
     def _batches(self) -> list[Batch]:
-        secret = Secret(BENCH_SECRET)
-        self._secrets.append(secret)
+        secret = self._new_secret()
         return [_verify_batch(secret)] * self.threads
 
 
@@ -357,12 +416,20 @@ _WORKLOADS: dict[str, type[Workload]] = {
 assert tuple(_WORKLOADS) == CANONICAL
 
 
-def open_workload(name: str, threads: int = 1) -> Workload:
-    """Set up canonical benchmark ``name`` with ``threads`` workers."""
+def open_workload(name: str, threads: int = 1, backend: str = backends.DEFAULT) -> Workload:
+    """Set up canonical benchmark ``name`` with ``threads`` workers on ``backend``.
+
+    Raises ValueError for an unknown name or backend, and
+    :class:`pysecret.backends.LibraryMissingError` if the backend's library
+    has not been built.
+    """
     try:
         cls = _WORKLOADS[name]
     except KeyError:
         raise ValueError(
             f"unknown benchmark {name!r}; expected one of {', '.join(CANONICAL)}"
         ) from None
-    return cls(threads)
+    kernel = backends.get(backend)
+    if cls is Floor and kernel.foreign:
+        cls = ForeignFloor
+    return cls(threads, kernel)

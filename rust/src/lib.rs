@@ -16,12 +16,14 @@
 //! ```
 //!
 //! All `unsafe` code sits in the private `sys` module (syscalls, volatile
-//! reads and writes) plus the `Send`/`Sync` impls of [`Secret`], each with
-//! its justification.
+//! reads and writes), the `Send`/`Sync` impls of [`Secret`] and of the
+//! floor page, and the C ABI in [`capi`] (raw pointers from C callers),
+//! each with its justification.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod capi;
 mod error;
 mod secret;
 mod sys;

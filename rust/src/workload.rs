@@ -317,13 +317,24 @@ fn check(answer: Result<bool, Error>) -> Result<(), RunError> {
 }
 
 /// The floor's page: one private page, mlocked (so faulted in), PROT_NONE.
-struct FloorPage {
+/// The C ABI (`capi`) hands the same page out as its floor object.
+pub(crate) struct FloorPage {
     map: Mapping,
     pg: usize,
 }
 
+// SAFETY: after construction a FloorPage never reads or writes its page; it
+// only changes the page's protection, lock and mapping with system calls,
+// which act on the process's address space from any thread. No pointer into
+// the page leaves this type.
+unsafe impl Send for FloorPage {}
+
+// SAFETY: as for Send: `&FloorPage` allows only `cycle`, two mprotect calls
+// on a page nobody accesses, which threads may make concurrently.
+unsafe impl Sync for FloorPage {}
+
 impl FloorPage {
-    fn new() -> Result<FloorPage, Error> {
+    pub(crate) fn new() -> Result<FloorPage, Error> {
         let pg = sys::page_size();
         let map = Mapping::anonymous(pg).map_err(|e| Error::os(Call::Mmap, "floor page", e))?;
         map.lock(0, pg)
@@ -338,7 +349,7 @@ impl FloorPage {
 
     /// One floor op: the bare syscall pair, results checked, nothing else.
     #[inline]
-    fn cycle(&self) -> Result<(), Error> {
+    pub(crate) fn cycle(&self) -> Result<(), Error> {
         let (p, len) = (self.map.base().as_ptr().cast::<libc::c_void>(), self.pg);
         // SAFETY: `p..p+len` is our own mapping.
         if unsafe { libc::mprotect(p, len, libc::PROT_READ) } != 0 {
@@ -349,6 +360,20 @@ impl FloorPage {
             return Err(Error::os(Call::Mprotect, "floor: PROT_NONE", errno()));
         }
         Ok(())
+    }
+
+    /// munlock and munmap, reporting the first failure (dropping the page
+    /// unmaps it too, but cannot report).
+    pub(crate) fn close(mut self) -> Result<(), Error> {
+        let unlocked = self
+            .map
+            .unlock(0, self.pg)
+            .map_err(|e| Error::os(Call::Munlock, "floor page", e));
+        let unmapped = self
+            .map
+            .unmap()
+            .map_err(|e| Error::os(Call::Munmap, "floor page", e));
+        unlocked.and(unmapped)
     }
 }
 

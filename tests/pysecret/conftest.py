@@ -134,3 +134,74 @@ def without_ipc_lock() -> tuple[str, ...]:
     if probe.returncode != 0:
         pytest.skip(f"setpriv cannot drop CAP_IPC_LOCK here: {probe.stderr.strip()}")
     return prefix
+
+
+# -- backends (pysecret.backends) ------------------------------------------
+
+
+def _build_missing_libraries() -> dict[str, str | None]:
+    """Build each backend library that is missing or older than its sources.
+
+    Returns backend -> None when its library is ready, or the reason it
+    cannot be (the toolchain is not installed). A build that fails is a
+    test failure, not a skip.
+    """
+    from pysecret import backends
+
+    status: dict[str, str | None] = {name: None for name in backends.BACKENDS}
+    commands = backends.build_commands(backends.ROOT)
+    for name in backends.FOREIGN:
+        if not backends.needs_build(name):
+            continue
+        absent = [argv[0] for argv, _ in commands[name] if shutil.which(argv[0]) is None]
+        if absent:
+            if not backends.library_path(name).exists():
+                status[name] = (f"{backends.library_path(name)} is missing and "
+                                f"{', '.join(absent)} is not installed to build it")
+            continue  # else: older than its sources, but the only one there is
+        try:
+            backends.build([name], capture=True)
+        except subprocess.CalledProcessError as exc:
+            pytest.fail(f"building the {name} backend library failed: {exc}\n"
+                        f"{exc.stdout}\n{exc.stderr}", pytrace=False)
+    return status
+
+
+@pytest.fixture(scope="session")
+def backend_libraries() -> dict[str, str | None]:
+    """Builds the Go and Rust libraries once per session if they are missing or stale."""
+    return _build_missing_libraries()
+
+
+def _backend_params():
+    from pysecret import backends
+
+    return backends.BACKENDS
+
+
+@pytest.fixture(params=_backend_params())
+def backend_name(request, backend_libraries) -> str:
+    """Each backend name in turn (libc, go, rust), its library built."""
+    reason = backend_libraries[request.param]
+    if reason is not None:
+        pytest.skip(reason)
+    return request.param
+
+
+@pytest.fixture
+def backend(backend_name):
+    """Each backend in turn, loaded in this process."""
+    from pysecret import backends
+
+    return backends.get(backend_name)
+
+
+@pytest.fixture(params=("go", "rust"))
+def foreign_backend(request, backend_libraries):
+    """The go and rust backends in turn, loaded in this process."""
+    from pysecret import backends
+
+    reason = backend_libraries[request.param]
+    if reason is not None:
+        pytest.skip(reason)
+    return backends.get(request.param)

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from pysecret import backends
+
 REPO = Path(__file__).resolve().parents[2]
 N = 5000
 
 
-def _ops_cmd(bench: str, threads: int, ops: int) -> list[str]:
-    return [sys.executable, "-m", "pysecret.ops", "--bench", bench,
+def _ops_cmd(bench: str, threads: int, ops: int, backend: str) -> list[str]:
+    return [sys.executable, "-m", "pysecret.ops", "--backend", backend, "--bench", bench,
             "--threads", str(threads), "--ops", str(ops)]
 
 
@@ -53,7 +55,7 @@ def _parse_strace(text: str) -> int:
 TOOLS = (("perf", _perf, _parse_perf), ("strace", _strace, _parse_strace))
 
 
-def count_mprotect(bench: str, threads: int, ops: int) -> tuple[int, dict]:
+def count_mprotect(bench: str, threads: int, ops: int, backend: str = "libc") -> tuple[int, dict]:
     """mprotect calls of one ops-runner process, and the runner's JSON line."""
     reasons = []
     for tool, wrap, parse in TOOLS:
@@ -62,7 +64,7 @@ def count_mprotect(bench: str, threads: int, ops: int) -> tuple[int, dict]:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "count.txt"
-            run = subprocess.run(wrap(_ops_cmd(bench, threads, ops), out),
+            run = subprocess.run(wrap(_ops_cmd(bench, threads, ops, backend), out),
                                  capture_output=True, text=True, cwd=REPO, timeout=300)
             if run.returncode != 0 or not out.exists():
                 reasons.append(f"{tool}: exit {run.returncode}: {run.stderr.strip()[-300:]}")
@@ -84,6 +86,13 @@ def test_each_op_is_exactly_two_mprotect_calls(bench, threads):
     once, _ = count_mprotect(bench, threads, N)
     twice, _ = count_mprotect(bench, threads, 2 * N)
     assert twice - once == 2 * N
+
+
+def test_20000_more_sequential_ops_make_40000_more_mprotect_calls(backend_name):
+    once, line_once = count_mprotect("sequential", 1, 20000, backend_name)
+    twice, line_twice = count_mprotect("sequential", 1, 40000, backend_name)
+    assert twice - once == 40000
+    assert line_once["lang"] == line_twice["lang"] == backends.LANG[backend_name]
 
 
 def test_parallel_shared_makes_two_calls_per_open_transition():

@@ -103,12 +103,12 @@ func (r *Run) setup(name string, workers int) error {
 	switch name {
 	case Floor:
 		for range workers {
-			p, err := newFloorPage()
+			p, err := NewFloorPage()
 			if err != nil {
 				return err
 			}
-			r.closers = append(r.closers, p.close)
-			r.ops = append(r.ops, p.toggle)
+			r.closers = append(r.closers, p.Close)
+			r.ops = append(r.ops, p.Op)
 		}
 	case Sequential, ParallelOwned:
 		for range workers {
@@ -172,12 +172,13 @@ func (r *Run) Close() error {
 	return errors.Join(errs...)
 }
 
-// A floorPage is the floor benchmark's one page: mapped, mlocked and touched
+// A FloorPage is the floor benchmark's one page: mapped, mlocked and touched
 // like a Secret's data page, but with no library code around the two
-// mprotect calls.
-type floorPage struct{ page []byte }
+// mprotect calls. The C ABI (capi) hands it out as its floor object.
+type FloorPage struct{ page []byte }
 
-func newFloorPage() (*floorPage, error) {
+// NewFloorPage maps, locks, touches and protects one page.
+func NewFloorPage() (*FloorPage, error) {
 	page, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
 		return nil, fmt.Errorf("workload: mmap floor page: %w", err)
@@ -189,11 +190,11 @@ func newFloorPage() (*floorPage, error) {
 	if err := unix.Mprotect(page, unix.PROT_NONE); err != nil {
 		return nil, errors.Join(fmt.Errorf("workload: mprotect floor page PROT_NONE: %w", err), unix.Munmap(page))
 	}
-	return &floorPage{page: page}, nil
+	return &FloorPage{page: page}, nil
 }
 
-// toggle is the floor op: mprotect(PROT_READ) then mprotect(PROT_NONE).
-func (p *floorPage) toggle() error {
+// Op is the floor op: mprotect(PROT_READ) then mprotect(PROT_NONE).
+func (p *FloorPage) Op() error {
 	if err := unix.Mprotect(p.page, unix.PROT_READ); err != nil {
 		return fmt.Errorf("workload: mprotect floor page PROT_READ: %w", err)
 	}
@@ -203,6 +204,7 @@ func (p *floorPage) toggle() error {
 	return nil
 }
 
-func (p *floorPage) close() error {
+// Close unlocks and unmaps the page.
+func (p *FloorPage) Close() error {
 	return errors.Join(unix.Munlock(p.page), unix.Munmap(p.page))
 }
