@@ -41,8 +41,10 @@ def _bench(languages, threads, samples, bench, quick, interleave, syscalls, out,
 
 @task(help=BENCH_HELP, name="bench-all")
 def bench_all(c, threads=None, samples=None, bench=None, quick=False, interleave=True, syscalls=True, out=None, runs=None):
-    """Build and run Go, Rust and Python benchmarks in interleaved rounds, then write the report."""
-    _bench(["go", "rust", "python"], threads, samples, bench, quick, interleave, syscalls, out, runs)
+    """Build and run Go, Rust, Python (and Python calling Go and Rust) in interleaved rounds; write the report."""
+    from orchestrator.runners import all_runners
+
+    _bench(list(all_runners()), threads, samples, bench, quick, interleave, syscalls, out, runs)
 
 
 @task(help=BENCH_HELP, name="bench-go")
@@ -101,6 +103,14 @@ def syscalls(c, threads=None, bench=None, ops=None):
     from orchestrator import commands
 
     _run(commands.syscalls, ROOT, threads, bench, ops)
+
+
+@task
+def build(c):
+    """Build the Go and Rust kernels as C shared libraries for pysecret's go and rust backends."""
+    from orchestrator import commands
+
+    _run(commands.build, ROOT)
 
 
 @task

@@ -205,13 +205,18 @@ def run(
 WRAP_VAR = "BENCHNORM_WRAP_{lang}"
 
 
+def wrap_variable(language: str) -> str:
+    """``go`` → BENCHNORM_WRAP_GO; ``python→rust`` → BENCHNORM_WRAP_PYTHON_TO_RUST."""
+    return WRAP_VAR.format(lang=language.replace("→", "_to_").upper())
+
+
 def wrapped(spec):
     """Prefix a bench step's command with ``$BENCHNORM_WRAP_<LANG>`` when set.
 
     For pinning or limiting a harness (``BENCHNORM_WRAP_GO="taskset -c 0"``);
     the wrapper is part of the saved command line, so the run records it.
     """
-    prefix = os.environ.get(WRAP_VAR.format(lang=spec.language.upper()), "").strip()
+    prefix = os.environ.get(wrap_variable(spec.language), "").strip()
     if prefix:
         spec.command = shlex.split(prefix) + spec.command
     return spec

@@ -212,3 +212,18 @@ def syscalls(root: Path, threads: Optional[str], bench_names: Optional[str], ops
         lines.append(f"not built: {', '.join(missing)} (see {rd.path / 'steps'})")
         code = 1
     return "\n".join(lines), code
+
+
+def build(root: Path) -> tuple[str, int]:
+    """Build both interop shared libraries into build/interop/, logging like any run."""
+    from orchestrator import bench as b
+
+    rd = RunDir.create(root / "reports" / "runs")
+    rd.write_run_info({"kind": "build"})
+    built = b.build(rd, root, root / "build", ["python→go", "python→rust"], progress)
+    from pysecret.backends import library_path
+
+    lines = [f"{lang}: {'built ' + str(library_path(lang.split('→')[1], root)) if lang in built else 'FAILED'}"
+             for lang in ("python→go", "python→rust")]
+    lines.append(f"logs: {rd.path / 'steps'}")
+    return "\n".join(lines), 0 if len(built) == 2 else 1

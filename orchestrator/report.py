@@ -17,6 +17,7 @@ from orchestrator import normalize, stats
 from orchestrator.models import LANGUAGES, Result, RunRecord, SyscallCount
 
 PARALLEL = ("parallel-owned", "parallel-locked", "parallel-shared")
+INTEROP_BENCHMARKS = ("floor", "sequential", "parallel-owned")
 CV_LIMIT = 0.05
 MIN_SAMPLES = 5
 
@@ -273,8 +274,14 @@ def _share_text(sc: Optional[SyscallCount]) -> Optional[str]:
 
 def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
     cpus = cpus or record.environment.logical_cpus or max(record.parameters.threads)
+    # The language tables compare the native harnesses; the interop rows
+    # (python→go, python→rust) have their own section, against their kernel's
+    # native row, so they neither crowd the verdicts nor dilute the correction.
     norm = normalize.normalize(record.results)
-    tables = [_table(c) for c in norm.cells]
+    native_cells = [normalize.Cell(c.benchmark, c.mode, c.threads,
+                                   {k: v for k, v in c.by_language.items() if "→" not in k})
+                    for c in norm.cells]
+    tables = [_table(c) for c in native_cells if c.by_language]
     _verdicts(tables)
     sc_index = {(s.language, s.canonical, s.threads): s for s in record.syscalls}
     for t in tables:
@@ -327,7 +334,7 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
         breakdown=breakdown,
         parallel=parallel,
         naive=_naive(tables, cpus),
-        interop=_interop(tables),
+        interop=_interop(norm.cells),
         not_comparable=[(normalize.side(r), why) for r, why in norm.not_comparable],
         refused=[str(x) for x in norm.refused],
         duplicates=norm.duplicates,
@@ -373,7 +380,6 @@ def _naive(tables: list[Table], cpus: int) -> Optional[Naive]:
     seq = next((t for t in tables if t.benchmark == "sequential" and t.threads == 1), None)
     if seq is None or seq.row("go") is None:
         return None
-    go_seq = seq.row("go")
     lines = []
     for p in PARALLEL:
         t = next((t for t in tables if t.benchmark == p and t.threads == cpus), None)
@@ -446,26 +452,25 @@ def looks(ratio: float, lo: Optional[float] = None, hi: Optional[float] = None) 
     return f"{words} [{bounds[0]:.3f}×, {bounds[1]:.3f}×]"
 
 
-def _interop(tables: list[Table]) -> list[dict]:
+def _interop(cells: list[normalize.Cell]) -> list[dict]:
     """Per-op cost of calling a kernel from Python: (python→X) − (X's own), per cell."""
     out = []
-    for t in tables:
+    for c in cells:
+        if c.benchmark not in INTEROP_BENCHMARKS:
+            continue
         for lang in ("go", "rust"):
-            via = t.row(f"python→{lang}")
-            native = t.row(lang)
+            via, native = c.by_language.get(f"python→{lang}"), c.by_language.get(lang)
             if via is None or native is None:
                 continue
-            diff = stats.difference_ci(via.result.ns_per_op, native.result.ns_per_op)
+            ci = stats.difference_ci(via.ns_per_op, native.ns_per_op)
             out.append({
-                "benchmark": t.benchmark,
-                "threads": t.threads,
+                "benchmark": c.benchmark,
+                "threads": c.threads,
                 "backend": lang,
-                "via": via,
-                "native": native,
-                "cost": stats.median(via.result.ns_per_op) - stats.median(native.result.ns_per_op),
-                "lo": diff.lo,
-                "hi": diff.hi,
+                "via": _row(via),
+                "native": _row(native),
+                "cost": stats.median(via.ns_per_op) - stats.median(native.ns_per_op),
+                "lo": ci.lo,
+                "hi": ci.hi,
             })
     return out
-
-

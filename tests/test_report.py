@@ -37,7 +37,7 @@ def test_golden_report_has_all_five_sections():
 
 def res(lang, canonical, threads, mode, samples):
     return Result(
-        id=BenchmarkId(language=lang, harness={"go": "gobench", "rust": "criterion", "python": "pyperf"}[lang],
+        id=BenchmarkId(language=lang, harness={"go": "gobench", "rust": "criterion"}.get(lang, "pyperf"),
                        name=canonical, canonical=canonical, threads=threads, mode=mode, threads_source="t"),
         ns_per_op=list(samples), original=[Measurement(value=s, unit="ns/op") for s in samples])
 
@@ -94,3 +94,21 @@ def test_missing_cells_are_listed_as_not_run():
 
 def test_rendering_is_deterministic():
     assert _render(GOLDEN_IN) == _render(GOLDEN_IN)
+
+
+def test_interop_rows_get_their_own_section_and_stay_out_of_the_verdicts():
+    rng = np.random.default_rng(8)
+    rs = [res("go", "sequential", 1, "sequential", rng.normal(2000, 20, 10)),
+          res("rust", "sequential", 1, "sequential", rng.normal(1900, 20, 10)),
+          res("python→go", "sequential", 1, "sequential", rng.normal(2600, 20, 10)),
+          res("python→rust", "sequential", 1, "sequential", rng.normal(2300, 20, 10)),
+          res("python→go", "parallel-shared", 2, "parallel", rng.normal(900, 20, 10))]
+    d = report.build(_record(rs))
+    (t,) = d.all_tables
+    assert [r.language for r in t.rows] == ["go", "rust"]
+    costs = {(i["benchmark"], i["backend"]): i for i in d.interop}
+    assert set(costs) == {("sequential", "go"), ("sequential", "rust")}
+    go = costs[("sequential", "go")]
+    assert abs(go["cost"] - 600) < 40 and go["lo"] < go["cost"] < go["hi"]
+    text = render.markdown(d)
+    assert "## Interop: calling the Go and Rust kernels from Python" in text

@@ -1,6 +1,6 @@
 """Per-language knowledge of how to build and run each native harness.
 
-Every runner module exposes the same names:
+Every runner (a module, or for Python one object per backend) exposes the same names:
 
     LANGUAGE: str                  the language its results belong to
     FORMAT: str                    the adapter that reads its raw output
@@ -44,9 +44,10 @@ class Profile:
 
 
 def all_runners() -> dict[str, ModuleType]:
+    """Every runner by language, in report order: the native three, then the interop ones."""
     from orchestrator.runners import go, python, rust
 
-    return {m.LANGUAGE: m for m in (go, rust, python)}
+    return {m.LANGUAGE: m for m in (go, rust, python.PYTHON, python.PYTHON_GO, python.PYTHON_RUST)}
 
 
 def step_timeout(samples: int, profile: Profile, threads: int) -> float:
