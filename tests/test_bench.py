@@ -1,6 +1,5 @@
 """Runners and rounds: parameters, scheduling, a real short run, and a run killed half-way."""
 
-import json
 import os
 import signal
 import subprocess

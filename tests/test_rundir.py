@@ -1,9 +1,7 @@
 """The run folder: raw output saved as it comes, step records, atomic writes."""
 
 import json
-import os
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -1,7 +1,6 @@
 """The project's copy of the spec's test vectors stays identical to the shared one."""
 
 import json
-from pathlib import Path
 
 import pytest
 
