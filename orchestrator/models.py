@@ -221,7 +221,8 @@ class SyscallCount(_Model):
     ``per_op`` holds one figure per repetition: (count(2N) − count(N)) / N.
     ``open_share`` (parallel-shared) is, per repetition, the ops runner's own
     count of 0→1 open transitions over the ops of both runs: the share of ops
-    that paid for their own open/close.
+    that paid for their own open/close. ``calls_per_cycle`` checks the counter
+    against it: the slope of counted calls on transitions across all runs.
     ``method`` is how the calls were counted; ``none`` means not measured and
     ``reason`` says why.
     """
@@ -238,6 +239,15 @@ class SyscallCount(_Model):
     open_share: list[float] = Field(
         default_factory=list,
         description="parallel-shared: open transitions / ops, per repetition",
+    )
+    transitions: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="parallel-shared: the runner's open transitions at N and at 2N, per repetition",
+    )
+    calls_per_cycle: Optional[float] = Field(
+        default=None,
+        description="parallel-shared: least-squares slope of the counted calls on the runner's open "
+        "transitions over every run of the cell (2.00 when each open/close is one mprotect pair)",
     )
     reason: Optional[str] = None
 

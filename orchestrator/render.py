@@ -73,7 +73,7 @@ def _env() -> jinja2.Environment:
 
 def markdown(data: report.ReportData) -> str:
     floor_tables = [t for t in data.all_tables if t.benchmark == "floor" and t.threads == 1]
-    n_tests = sum(1 for t in data.all_tables for r in t.rows if r.p is not None)
+    n_tests = sum(len(t.pairs) for t in data.all_tables)
     text = _env().get_template("report.md.j2").render(
         d=data,
         record=data.record,

@@ -235,6 +235,17 @@ class Missing:
 
 
 @dataclass
+class CountCheck:
+    """For parallel-shared: how the mprotect figure was obtained, per cell."""
+
+    language: str
+    threads: int
+    calls_per_cycle: Optional[float]
+    share: Optional[float]
+    differenced: list[float]
+
+
+@dataclass
 class ReportData:
     record: RunRecord
     cpus: int
@@ -249,6 +260,7 @@ class ReportData:
     duplicates: list[str]
     unstable: list[str]
     missing: list[Missing]
+    count_checks: list[CountCheck] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -257,6 +269,8 @@ def _syscall_text(sc: Optional[SyscallCount]) -> Optional[str]:
         return None
     if sc.method == "none":
         return f"not measured ({sc.reason})"
+    if sc.calls_per_cycle is not None and sc.open_share:
+        return f"{sc.calls_per_cycle * stats.median(sc.open_share):.2f}"
     vals = sc.per_op
     med = stats.median(vals)
     if max(vals) - min(vals) < 0.005:
@@ -318,7 +332,7 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
         if ts:
             parallel[p] = ts
 
-    missing = _gaps(record, tables)
+    missing = _gaps(record)
 
     unstable = []
     for t in tables:
@@ -340,15 +354,21 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
         duplicates=norm.duplicates,
         unstable=unstable,
         missing=missing,
+        count_checks=[
+            CountCheck(s.language, s.threads, s.calls_per_cycle,
+                       stats.median(s.open_share) if s.open_share else None, s.per_op)
+            for s in record.syscalls
+            if s.canonical == "parallel-shared" and s.method != "none" and "→" not in s.language
+        ],
     )
 
 
-def _gaps(record: RunRecord, tables: list[Table]) -> list[Missing]:
+def _gaps(record: RunRecord) -> list[Missing]:
     """One line per requested cell that has no result or whose step failed, with the log."""
     params = record.parameters
     languages = list(params.languages) or sorted(
         {r.id.language for r in record.results} | {f.language for f in record.failures}, key=LANGUAGES.index)
-    have = {(r.language, t.benchmark, t.threads) for t in tables for r in t.rows}
+    have = {(r.id.language, r.id.canonical, r.id.threads) for r in record.results}
     build_failed = {f.language: f for f in record.failures if f.step == "build"}
     cell_failed = {(f.language, f.benchmark, f.threads): f for f in record.failures if f.benchmark}
     out = []

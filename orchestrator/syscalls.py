@@ -24,7 +24,10 @@ For ``parallel-shared`` the ops runner's JSON line also gives the number of
 (transitions(N) + transitions(2N)) / 3N is the share of ops that paid for
 their own open/close. The differenced mprotect figure of parallel-shared is
 noisy, and can even fall below zero, because how often readers overlap
-differs from one run to the next; the report shows every repetition.
+differs from one run to the next. What is stable is the relation between
+the two counters: the slope of perf's count on the runner's transitions over
+all six runs is the calls one open/close costs (2.00 for a correct kernel),
+and slope × share is the cell's mprotect calls per op.
 """
 
 from __future__ import annotations
@@ -205,6 +208,22 @@ def _count(rec: StepRecord) -> tuple[int, dict]:
     return calls, line
 
 
+def slope(counts: list[tuple[int, int]], cycles: list[tuple[int, int]]) -> Optional[float]:
+    """Least-squares slope of mprotect calls on open transitions, over every run of a cell.
+
+    Each run's count is set-up plus the calls of its open/close cycles, so the
+    slope is the calls one cycle costs, whatever the runs' overlap was. None
+    without at least two distinct transition counts.
+    """
+    xs = [t for pair in cycles for t in pair]
+    ys = [c for pair in counts for c in pair]
+    if len(xs) != len(ys) or len(set(xs)) < 2:
+        return None
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+
+
 def from_steps(rd: RunDir) -> list[SyscallCount]:
     """SyscallCount per cell from a run folder's saved counting steps."""
     info = rd.read_extra("syscalls-method.json")
@@ -227,6 +246,7 @@ def from_steps(rd: RunDir) -> list[SyscallCount]:
     ops = int(info["ops"])
     for (lang, bench, threads), reps in groups.items():
         per_op, counts, share, problems = [], [], [], []
+        cycles: list[tuple[int, int]] = []
         for rep in sorted(reps):
             pair = reps[rep]
             if ops not in pair or 2 * ops not in pair:
@@ -246,10 +266,13 @@ def from_steps(rd: RunDir) -> list[SyscallCount]:
             counts.append((ca, cb))
             per_op.append((cb - ca) / ops)
             if "open_transitions" in la and "open_transitions" in lb:
-                share.append((la["open_transitions"] + lb["open_transitions"]) / (la["ops"] + lb["ops"]))
+                ta, tb = la["open_transitions"], lb["open_transitions"]
+                cycles.append((ta, tb))
+                share.append((ta + tb) / (la["ops"] + lb["ops"]))
         if per_op:
             out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method=info["method"],
                                     ops=ops, per_op=per_op, counts=counts, open_share=share,
+                                    transitions=cycles, calls_per_cycle=slope(counts, cycles),
                                     reason="; ".join(problems) or None))
         else:
             out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method="none",

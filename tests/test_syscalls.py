@@ -136,6 +136,17 @@ def test_real_counts_through_the_go_ops_runner(go_runner, tmp_path, method):
     shared = counts[("parallel-shared", 2)]
     assert len(shared.open_share) == 3
     assert all(0 < s <= 1 for s in shared.open_share)
+    # each open/close cycle is exactly one mprotect pair, whatever the overlap
+    if len({t for pair in shared.transitions for t in pair}) >= 2:
+        assert shared.calls_per_cycle == pytest.approx(2.0, abs=1e-9)
     # every step's raw output stays on disk
     step = rd.step_folders()[0]
     assert json.loads((step / "step.json").read_text())["exit_status"] == 0
+
+
+def test_slope_of_calls_on_cycles():
+    # set-up 4 calls, then 2 per open/close cycle, in runs that overlapped differently
+    cycles = [(500, 9000), (3000, 1200), (10000, 20000)]
+    counts = [(4 + 2 * a, 4 + 2 * b) for a, b in cycles]
+    assert syscalls.slope(counts, cycles) == pytest.approx(2.0)
+    assert syscalls.slope([(10, 10)], [(5, 5)]) is None
