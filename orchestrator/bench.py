@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from orchestrator import adapters, environment, syscalls
 from orchestrator.models import (
     CANONICAL_BENCHMARKS,
+    SINGLE_WORKER_BENCHMARKS,
     Failure,
     ParseIssue,
     Result,
@@ -37,8 +38,8 @@ from orchestrator.rundir import (
 )
 from orchestrator.runners import Cell, Profile, all_runners
 
-SEQUENTIAL_ONLY = ("floor", "sequential")
 SUITE_SOURCE = "benchnorm suite (kernel.md): {how}"
+UNFINISHED = "did not finish (the run was stopped during this step)"
 
 
 class UsageError(ValueError):
@@ -105,13 +106,7 @@ def make_parameters(
 
 
 def cells(params: RunParameters) -> list[Cell]:
-    out = []
-    for b in params.benchmarks:
-        if b in SEQUENTIAL_ONLY:
-            out.append(Cell(b, 1))
-        else:
-            out.extend(Cell(b, t) for t in params.threads)
-    return out
+    return [Cell(b, t) for b, t in params.cells()]
 
 
 def samples_in_round(total: int, rounds: int, r: int) -> int:
@@ -125,7 +120,6 @@ class Outcome:
     run_dir: RunDir
     record: RunRecord
     interrupted: bool = False
-    failed_languages: list[str] = field(default_factory=list)
     storage_error: Optional[str] = None
 
     @property
@@ -198,8 +192,7 @@ def run(
     except RunFolderError:
         pass  # already reported: the folder takes no more writes
     record = collect(rd)
-    failed = sorted({f.language for f in record.failures})
-    return Outcome(rd, record, interrupted=interrupted, failed_languages=failed, storage_error=storage_error)
+    return Outcome(rd, record, interrupted=interrupted, storage_error=storage_error)
 
 
 WRAP_VAR = "BENCHNORM_WRAP_{lang}"
@@ -269,12 +262,12 @@ def collect(rd: RunDir) -> RunRecord:
                 if not rec.ok:
                     failures.append(_failure(rec, "build"))
             else:
-                failures.append(_failure(rec, "build", unfinished=True))
+                failures.append(_failure(rec, "build", UNFINISHED))
             continue
         if spec.kind != "bench":
             continue
         if rec.exit_status is None and rec.error is None:
-            failures.append(_failure(rec, "run", unfinished=True))
+            failures.append(_failure(rec, "run", UNFINISHED))
         elif not rec.ok:
             failures.append(_failure(rec, "run"))
         parsed = _parse_step(rec)
@@ -292,19 +285,7 @@ def collect(rd: RunDir) -> RunRecord:
             else:
                 results[key] = res
         if rec.ok and not got_cell:
-            failures.append(
-                Failure(
-                    language=spec.language,
-                    step="parse",
-                    message=f"{spec.label}: the harness exited 0 but no result for this cell was read",
-                    command=spec.command,
-                    exit_status=rec.exit_status,
-                    stderr_tail=rec.stderr_tail(),
-                    log_path=str(rec.folder),
-                    benchmark=spec.benchmark,
-                    threads=spec.threads,
-                )
-            )
+            failures.append(_failure(rec, "parse", "the harness exited 0 but no result for this cell was read"))
     record = RunRecord(
         run_id=rd.path.name,
         started_at=info.get("started_at", ""),
@@ -332,12 +313,10 @@ def _parse_step(rec: StepRecord) -> adapters.Parsed:
         return adapters.Parsed(issues=[ParseIssue(source=str(path), message=f"could not read: {exc}")])
 
 
-def _failure(rec: StepRecord, step: str, unfinished: bool = False) -> Failure:
+def _failure(rec: StepRecord, step: str, why: Optional[str] = None) -> Failure:
+    """A Failure for one step; ``why`` defaults to how the step ended."""
     spec = rec.spec
-    if unfinished:
-        message = f"{spec.label}: did not finish (the run was stopped during this step)"
-    else:
-        message = f"{spec.label}: {rec.error or describe_exit(rec.exit_status)}"
+    message = f"{spec.label}: {why or rec.error or describe_exit(rec.exit_status)}"
     return Failure(
         language=spec.language,
         step=step,  # type: ignore[arg-type]
@@ -374,7 +353,7 @@ def _apply_suite(res: Result, rec: StepRecord, issues: list[ParseIssue]) -> Opti
             message=f"{res.id.name}: the step ran T={spec.threads} but the output says T={res.id.threads}; not used",
         ))
         return None
-    if spec.benchmark in SEQUENTIAL_ONLY:
+    if spec.benchmark in SINGLE_WORKER_BENCHMARKS:
         mode = "sequential"
         how = "one worker"
     else:

@@ -34,6 +34,9 @@ SCHEMA_VERSION = 1
 Language = Literal["go", "rust", "python", "python→go", "python→rust"]
 LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
 
+#: Interop rows → the language whose kernel they call.
+INTEROP_KERNEL: dict[str, str] = {"python→go": "go", "python→rust": "rust"}
+
 #: Native output formats the adapters read.
 Harness = Literal["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark"]
 HARNESSES: tuple[str, ...] = Harness.__args__  # type: ignore[attr-defined]
@@ -46,6 +49,9 @@ CANONICAL_BENCHMARKS: tuple[str, ...] = (
     "parallel-locked",
     "parallel-shared",
 )
+
+#: Canonical benchmarks that always run with one worker (kernel.md).
+SINGLE_WORKER_BENCHMARKS: tuple[str, ...] = ("floor", "sequential")
 
 #: How the workers of one benchmark share the op budget.
 #: ``sequential``: one worker runs every op. ``parallel``: T workers pull ops
@@ -288,6 +294,11 @@ class RunParameters(_Model):
     interleave: bool = True
     rounds: int = Field(default=1, ge=1)
     languages: list[Language] = Field(default_factory=list, description="languages the run asked for")
+
+    def cells(self) -> list[tuple[str, int]]:
+        """Every (benchmark, T) cell these parameters ask for, in report order."""
+        return [(b, t) for b in self.benchmarks
+                for t in ([1] if b in SINGLE_WORKER_BENCHMARKS else self.threads)]
 
     @field_validator("threads")
     @classmethod

@@ -112,10 +112,7 @@ def unknowns(r: Result) -> list[str]:
             f"(declare it with --map {r.id.name}=<one of {', '.join(CANONICAL_BENCHMARKS)}>)"
         )
     if r.id.mode == "unknown":
-        hint = ""
-        if r.id.harness == "gobench" and r.id.threads is not None:
-            hint = (f": the -{r.id.threads} suffix says GOMAXPROCS={r.id.threads}, "
-                    "not whether b.RunParallel ran")
+        hint = f" (T={r.id.threads} is from the {r.id.threads_source})" if r.id.threads is not None else ""
         out.append(
             f"{r.id.language} {r.id.name}: the output does not say whether it ran one worker or "
             f"several{hint} (declare it with --mode {r.id.language}=sequential or "
@@ -178,12 +175,6 @@ class Normalized:
     not_comparable: list[tuple[Result, list[str]]] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-
-    def cell(self, benchmark: str, threads: int) -> Optional[Cell]:
-        for c in self.cells:
-            if c.benchmark == benchmark and c.threads == threads:
-                return c
-        return None
 
 
 def normalize(results: list[Result]) -> Normalized:

@@ -7,7 +7,6 @@ footer, never the time of rendering).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Optional
 
@@ -17,10 +16,6 @@ from orchestrator import report
 from orchestrator.models import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def _times(x: Optional[float]) -> str:
-    return report.ratio_text(x)
 
 
 def environment_rows(env: Environment) -> list[tuple[str, str]]:
@@ -66,7 +61,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["sig"] = report.sig
     env.filters["pct"] = report.pct
-    env.filters["times"] = _times
+    env.filters["times"] = report.ratio_text
     env.filters["looks"] = report.looks
     return env
 
@@ -81,7 +76,6 @@ def markdown(data: report.ReportData) -> str:
         environment_rows=environment_rows(data.record.environment),
         floor_table=floor_tables[0] if floor_tables else None,
         n_tests=n_tests,
-        math=math,
     )
     return _tidy(text)
 

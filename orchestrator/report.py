@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from orchestrator import normalize, stats
-from orchestrator.models import LANGUAGES, Result, RunRecord, SyscallCount
+from orchestrator.models import INTEROP_KERNEL, LANGUAGES, Result, RunRecord, SyscallCount
 
 PARALLEL = ("parallel-owned", "parallel-locked", "parallel-shared")
 INTEROP_BENCHMARKS = ("floor", "sequential", "parallel-owned")
@@ -69,6 +69,14 @@ class Row:
     mprotect_per_op: Optional[str] = None
     speedup: Optional[float] = None  # same language's sequential median / this median
     open_share: Optional[str] = None
+
+    @property
+    def ci(self) -> str:
+        """The median's interval; its real coverage is named when it falls short of 95%."""
+        text = f"[{sig(self.ci_lo)}, {sig(self.ci_hi)}]"
+        if self.ci_coverage < 0.95:
+            text += f" ({self.ci_coverage:.0%} CI: too few samples for 95%)"
+        return text
 
     @property
     def ops_per_s(self) -> float:
@@ -293,7 +301,7 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
     # native row, so they neither crowd the verdicts nor dilute the correction.
     norm = normalize.normalize(record.results)
     native_cells = [normalize.Cell(c.benchmark, c.mode, c.threads,
-                                   {k: v for k, v in c.by_language.items() if "→" not in k})
+                                   {k: v for k, v in c.by_language.items() if k not in INTEROP_KERNEL})
                     for c in norm.cells]
     tables = [_table(c) for c in native_cells if c.by_language]
     _verdicts(tables)
@@ -358,7 +366,7 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
             CountCheck(s.language, s.threads, s.calls_per_cycle,
                        stats.median(s.open_share) if s.open_share else None, s.per_op)
             for s in record.syscalls
-            if s.canonical == "parallel-shared" and s.method != "none" and "→" not in s.language
+            if s.canonical == "parallel-shared" and s.method != "none" and s.language not in INTEROP_KERNEL
         ],
     )
 
@@ -373,21 +381,20 @@ def _gaps(record: RunRecord) -> list[Missing]:
     cell_failed = {(f.language, f.benchmark, f.threads): f for f in record.failures if f.benchmark}
     out = []
     for lang in languages:
-        for b in params.benchmarks:
-            for t in ([1] if b in ("floor", "sequential") else params.threads):
-                what = f"{b} T={t}"
-                failure = cell_failed.get((lang, b, t))
-                if (lang, b, t) in have:
-                    if failure is not None:
-                        out.append(Missing(lang, what, f"partial — {failure.message}; the samples saved "
-                                                       "before it are used", failure.log_path))
-                elif lang in build_failed:
-                    f = build_failed[lang]
-                    out.append(Missing(lang, what, f"not run — build failed: {f.message}", f.log_path))
-                elif failure is not None:
-                    out.append(Missing(lang, what, f"failed — {failure.message}", failure.log_path))
-                else:
-                    out.append(Missing(lang, what, "not run (no result in this run)", None))
+        for b, t in params.cells():
+            what = f"{b} T={t}"
+            failure = cell_failed.get((lang, b, t))
+            if (lang, b, t) in have:
+                if failure is not None:
+                    out.append(Missing(lang, what, f"partial — {failure.message}; the samples saved "
+                                                   "before it are used", failure.log_path))
+            elif lang in build_failed:
+                f = build_failed[lang]
+                out.append(Missing(lang, what, f"not run — build failed: {f.message}", f.log_path))
+            elif failure is not None:
+                out.append(Missing(lang, what, f"failed — {failure.message}", failure.log_path))
+            else:
+                out.append(Missing(lang, what, "not run (no result in this run)", None))
     listed = {id(f) for f in build_failed.values()} | {id(f) for f in cell_failed.values()}
     for f in record.failures:
         if id(f) not in listed:
@@ -478,8 +485,8 @@ def _interop(cells: list[normalize.Cell]) -> list[dict]:
     for c in cells:
         if c.benchmark not in INTEROP_BENCHMARKS:
             continue
-        for lang in ("go", "rust"):
-            via, native = c.by_language.get(f"python→{lang}"), c.by_language.get(lang)
+        for via_lang, lang in INTEROP_KERNEL.items():
+            via, native = c.by_language.get(via_lang), c.by_language.get(lang)
             if via is None or native is None:
                 continue
             ci = stats.difference_ci(via.ns_per_op, native.ns_per_op)

@@ -76,6 +76,7 @@ class StepSpec:
     round: Optional[int] = None
     benchmark: Optional[str] = None
     threads: Optional[int] = None
+    ops: Optional[int] = None  # for ops-runner steps: the ops asked for
     timeout: Optional[float] = None
 
 

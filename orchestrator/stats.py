@@ -105,15 +105,8 @@ def ratio_ci(
     Both samples are resampled independently; the seed is fixed so the same
     data always gives the same interval.
     """
-    ma, mb = _bootstrap_medians(a, b, resamples, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = ma / mb
-    ratios = ratios[np.isfinite(ratios)]
-    if len(ratios) == 0:
-        return Interval(math.nan, math.nan, confidence)
-    tail = (1 - confidence) / 2
-    lo, hi = np.quantile(ratios, [tail, 1 - tail])
-    return Interval(float(lo), float(hi), confidence)
+        return _bootstrap_interval(a, b, np.divide, confidence, resamples, seed)
 
 
 def difference_ci(
@@ -124,9 +117,18 @@ def difference_ci(
     seed: int = BOOTSTRAP_SEED,
 ) -> Interval:
     """Percentile-bootstrap interval of median(a) − median(b), fixed seed."""
+    return _bootstrap_interval(a, b, np.subtract, confidence, resamples, seed)
+
+
+def _bootstrap_interval(a, b, combine, confidence: float, resamples: int, seed: int) -> Interval:
+    """Percentile interval of combine(median(a*), median(b*)) over independent resamples."""
     ma, mb = _bootstrap_medians(a, b, resamples, seed)
+    values = combine(ma, mb)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return Interval(math.nan, math.nan, confidence)
     tail = (1 - confidence) / 2
-    lo, hi = np.quantile(ma - mb, [tail, 1 - tail])
+    lo, hi = np.quantile(values, [tail, 1 - tail])
     return Interval(float(lo), float(hi), confidence)
 
 

@@ -165,6 +165,7 @@ def plan_steps(
                         round=rep,
                         benchmark=cell.bench,
                         threads=cell.threads,
+                        ops=n,
                         timeout=600,
                     ))
     return specs
@@ -241,8 +242,7 @@ def from_steps(rd: RunDir) -> list[SyscallCount]:
         s = rec.spec
         if s.kind != "syscalls":
             continue
-        n = int(s.label.rsplit("ops=", 1)[1].split()[0])
-        groups.setdefault((s.language, s.benchmark, s.threads), {}).setdefault(s.round or 1, {})[n] = rec
+        groups.setdefault((s.language, s.benchmark, s.threads), {}).setdefault(s.round or 1, {})[s.ops] = rec
     ops = int(info["ops"])
     for (lang, bench, threads), reps in groups.items():
         per_op, counts, share, problems = [], [], [], []

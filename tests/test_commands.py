@@ -27,7 +27,7 @@ def test_compare_runparallel_at_8_with_one_thread_criterion_is_not_comparable(tm
     assert out.returncode == 0, out.stdout + out.stderr
     report = (tmp_path / "REPORT.md").read_text()
     assert "not comparable" in report
-    assert "the -8 suffix says GOMAXPROCS=8, not whether b.RunParallel ran" in report
+    assert "(T=8 is from the go -N suffix, which is GOMAXPROCS, not whether b.RunParallel ran)" in report
     assert "--mode go=parallel" in report and "--mode rust=sequential" in report
     tables = _tables(report)
     assert "fastest" not in tables and "slower than" not in tables and "faster than" not in tables

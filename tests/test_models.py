@@ -183,3 +183,8 @@ def test_registered_upgrader_is_applied(monkeypatch):
 
     monkeypatch.setitem(models.UPGRADES, 0, zero_to_one)
     assert RunRecord.from_json(json.dumps(data)).to_json() == _record().to_json()
+
+
+def test_parameters_list_their_cells_with_one_worker_for_floor_and_sequential():
+    p = RunParameters(threads=[1, 2], benchmarks=["floor", "parallel-owned", "sequential"])
+    assert p.cells() == [("floor", 1), ("parallel-owned", 1), ("parallel-owned", 2), ("sequential", 1)]

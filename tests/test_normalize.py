@@ -87,7 +87,7 @@ def test_unknown_mode_is_not_comparable_and_names_the_flag():
     assert n.cells == []
     (r, why), = n.not_comparable
     text = " ".join(why)
-    assert "GOMAXPROCS=8" in text and "b.RunParallel" in text
+    assert "T=8 is from the test" in text
     assert "--mode go=parallel" in text
 
 

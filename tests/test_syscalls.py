@@ -137,8 +137,9 @@ def test_real_counts_through_the_go_ops_runner(go_runner, tmp_path, method):
     assert len(shared.open_share) == 3
     assert all(0 < s <= 1 for s in shared.open_share)
     # each open/close cycle is exactly one mprotect pair, whatever the overlap
-    if len({t for pair in shared.transitions for t in pair}) >= 2:
-        assert shared.calls_per_cycle == pytest.approx(2.0, abs=1e-9)
+    # (runs of 1000 and 2000 ops never open the same number of times)
+    assert len({t for pair in shared.transitions for t in pair}) >= 2, shared.transitions
+    assert shared.calls_per_cycle == pytest.approx(2.0, abs=1e-9)
     # every step's raw output stays on disk
     step = rd.step_folders()[0]
     assert json.loads((step / "step.json").read_text())["exit_status"] == 0

@@ -16,8 +16,7 @@ a harness touches one module here, one fixture folder and one test file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 from orchestrator.models import ParseIssue, Result
 
@@ -30,10 +29,6 @@ class Parsed:
     def extend(self, other: "Parsed") -> None:
         self.results.extend(other.results)
         self.issues.extend(other.issues)
-
-
-class Adapter(Protocol):
-    def __call__(self, path: Path, *, language: str | None = None) -> Parsed: ...
 
 
 def _registry() -> dict[str, Callable[..., Parsed]]:

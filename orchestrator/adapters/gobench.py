@@ -49,7 +49,7 @@ from orchestrator.models import LANGUAGES, Measurement, ParseIssue
 
 HARNESS = "gobench"
 DEFAULT_LANGUAGE = "go"
-THREADS_SOURCE = "go -N suffix (GOMAXPROCS)"
+THREADS_SOURCE = "go -N suffix, which is GOMAXPROCS, not whether b.RunParallel ran"
 THREADS_SOURCE_ABSENT = "go -N suffix (absent: GOMAXPROCS=1)"
 
 # benchfmt: a key starts with a lower-case letter and holds no space or

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestrator.models import SINGLE_WORKER_BENCHMARKS
 from orchestrator.rundir import StepSpec
 from orchestrator.runners import Cell, Profile, step_timeout
 
@@ -24,7 +25,7 @@ MIN_SAMPLES = 10
 
 
 def criterion_id(cell: Cell) -> str:
-    if cell.bench in ("floor", "sequential"):
+    if cell.bench in SINGLE_WORKER_BENCHMARKS:
         return f"secret/{cell.bench}"
     return f"secret/{cell.bench}/threads={cell.threads}"
 

@@ -89,10 +89,21 @@ def test_each_op_is_exactly_two_mprotect_calls(bench, threads):
 
 
 def test_20000_more_sequential_ops_make_40000_more_mprotect_calls(backend_name):
-    once, line_once = count_mprotect("sequential", 1, 20000, backend_name)
-    twice, line_twice = count_mprotect("sequential", 1, 40000, backend_name)
-    assert twice - once == 40000
-    assert line_once["lang"] == line_twice["lang"] == backends.LANG[backend_name]
+    # A process that loads the Go runtime now and then makes a mprotect call
+    # of its own outside the ops (seen once in a full suite run: set-up 46
+    # calls in one run, 44 in the next). Such noise is a few calls, never a
+    # multiple of the op count: the exact difference must be seen in one of
+    # three tries, and no try may be off by more than a handful.
+    diffs = []
+    for _ in range(3):
+        once, line_once = count_mprotect("sequential", 1, 20000, backend_name)
+        twice, line_twice = count_mprotect("sequential", 1, 40000, backend_name)
+        assert line_once["lang"] == line_twice["lang"] == backends.LANG[backend_name]
+        diffs.append(twice - once)
+        if diffs[-1] == 40000:
+            break
+    assert diffs[-1] == 40000, diffs
+    assert all(abs(d - 40000) <= 8 for d in diffs), diffs
 
 
 def test_parallel_shared_makes_two_calls_per_open_transition():
