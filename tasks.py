@@ -10,14 +10,17 @@ from invoke import Exit, task
 ROOT = Path(__file__).resolve().parent
 REPORTS = ROOT / "reports"
 
+#: Every flag the bench tasks share, declared once.
 BENCH_HELP = {
+    "suite": "a suite folder or its suite.toml (default: the suite marked default, under suites/)",
+    "languages": "run only these languages of the suite, e.g. go,rust (default: all)",
     "threads": "worker counts for the parallel benchmarks, e.g. 1,2,4 (default: 1, 2, 4, … up to 2 × CPUs)",
     "samples": "samples per (language, benchmark, T) cell (default 10; 3 with --quick)",
-    "bench": "canonical benchmarks to run, e.g. sequential,parallel-shared (default: all five)",
+    "bench": "benchmarks of the suite to run, e.g. sequential,parallel-shared (default: all)",
     "quick": "3 samples of short batches: a fast look, not a result to publish",
     "interleave": "interleave the languages round by round (default); --no-interleave runs them one after another",
-    "syscalls": "count mprotect calls per op after the timing rounds (default on; --no-syscalls skips)",
-    "out": "folder for REPORT.md, results.json, charts and exports (default: reports/)",
+    "syscalls": "count the suite's event per op after the timing rounds (default on; --no-syscalls skips)",
+    "out": "folder for REPORT.md, results.json, charts and exports (default: reports/, or reports/<suite>/)",
     "runs": "folder for the raw run folders (default: reports/runs/)",
 }
 
@@ -33,92 +36,103 @@ def _run(function, *args):
         raise Exit(code=code)
 
 
-def _bench(languages, threads, samples, bench, quick, interleave, syscalls, out, runs):
+def _bench(suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs):
     from orchestrator import commands
 
-    _run(commands.bench, ROOT, languages, threads, samples, bench, quick, interleave, syscalls, out, runs)
+    _run(commands.bench, ROOT, suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs)
 
 
-@task(help=BENCH_HELP, name="bench-all")
-def bench_all(c, threads=None, samples=None, bench=None, quick=False, interleave=True, syscalls=True, out=None, runs=None):
-    """Build and run Go, Rust, Python (and Python calling Go and Rust) in interleaved rounds; write the report."""
-    from orchestrator.runners import all_runners
+def bench_task(name, doc, language=None):
+    """A bench task with the shared flags; ``language`` fixes --languages (bench-go and friends)."""
 
-    _bench(list(all_runners()), threads, samples, bench, quick, interleave, syscalls, out, runs)
+    def body(c, suite=None, languages=None, threads=None, samples=None, bench=None, quick=False, interleave=True,
+             syscalls=True, out=None, runs=None):
+        _bench(suite, language or languages, threads, samples, bench, quick, interleave, syscalls, out, runs)
 
-
-@task(help=BENCH_HELP, name="bench-go")
-def bench_go(c, threads=None, samples=None, bench=None, quick=False, interleave=True, syscalls=True, out=None, runs=None):
-    """Build and run the Go benchmarks only (go test -bench), then write the report."""
-    _bench(["go"], threads, samples, bench, quick, interleave, syscalls, out, runs)
-
-
-@task(help=BENCH_HELP, name="bench-rust")
-def bench_rust(c, threads=None, samples=None, bench=None, quick=False, interleave=True, syscalls=True, out=None, runs=None):
-    """Build and run the Rust benchmarks only (cargo bench, criterion), then write the report."""
-    _bench(["rust"], threads, samples, bench, quick, interleave, syscalls, out, runs)
+    body.__doc__ = doc
+    body.__name__ = name.replace("-", "_")
+    helps = {k: v for k, v in BENCH_HELP.items() if not (language and k == "languages")}
+    return task(help=helps, name=name)(body)
 
 
-@task(help=BENCH_HELP, name="bench-python")
-def bench_python(c, threads=None, samples=None, bench=None, quick=False, interleave=True, syscalls=True,
-                 out=None, runs=None):
-    """Run the Python benchmarks only (pyperf), then write the report."""
-    _bench(["python"], threads, samples, bench, quick, interleave, syscalls, out, runs)
+bench_all = bench_task("bench-all", "Build, verify and run every language of a suite in interleaved rounds; write the report.")
+bench_go = bench_task("bench-go", "Run the suite's Go language only; the report goes into the run folder.", "go")
+bench_rust = bench_task("bench-rust", "Run the suite's Rust language only; the report goes into the run folder.", "rust")
+bench_python = bench_task("bench-python", "Run the suite's Python language only; the report goes into the run folder.",
+                          "python")
 
 
 @task(help={
-    "run": "a run folder under reports/runs/ (default: reports/runs/latest, else reports/results.json)",
-    "check": "only check that reports/REPORT.md is what reports/results.json renders to",
-    "out": "folder to write into (default: reports/)",
+    "run": "a run folder or a results.json (default: reports/runs/latest, else reports/results.json)",
+    "check": "only check that every committed REPORT.md under reports/ is what its results.json renders to",
+    "out": "folder to write into (default: reports/ for the default suite, reports/<suite>/ for others)",
+    "suite": "the suite of a run folder or record that does not name one (default: the default suite)",
 })
-def report(c, run=None, check=False, out=None):
+def report(c, run=None, check=False, out=None, suite=None):
     """Re-render the report from saved results; no toolchain and no benchmark needed."""
     from orchestrator import commands
 
-    _run(commands.report, ROOT, run, check, out)
+    _run(commands.report, ROOT, run, check, out, suite)
 
 
 @task(help={
     "go": "Go output: `go test -bench` text or `go test -json`",
     "rust": "Rust output: a target/criterion directory, or libtest `cargo bench` text",
     "python": "Python output: pyperf JSON or pytest-benchmark JSON",
-    "mode": "declare what the output cannot tell, e.g. go=parallel,rust=sequential",
-    "map": "map names that do not normalize, e.g. BenchmarkGuard=sequential",
+    "cc": "C or C++ output (language c): Google Benchmark JSON",
+    "mode": "declare what the output cannot tell, e.g. go=parallel,rust=parallel:8,python=sequential",
+    "map": "put harness names under one benchmark: NAME=BENCHMARK[,…] (splits at the last =), or @FILE",
+    "format": "read an output as this format although it belongs to another language, e.g. rust=gobench",
     "out": "folder for the report (default: reports/compare/)",
 })
-def compare(c, go=None, rust=None, python=None, mode=None, map=None, out=None):
+def compare(c, go=None, rust=None, python=None, cc=None, mode=None, map=None, format=None, out=None):
     """Normalized report from outputs you bring (any subset of languages, any supported format)."""
     from orchestrator import commands
 
-    _run(commands.compare, ROOT, {"go": go, "rust": rust, "python": python}, mode, map, out)
+    _run(commands.compare, ROOT, {"go": go, "rust": rust, "python": python, "c": cc}, mode, map, out, format)
 
 
 @task(help={
+    "suite": BENCH_HELP["suite"],
+    "languages": BENCH_HELP["languages"],
     "threads": BENCH_HELP["threads"],
     "bench": BENCH_HELP["bench"],
-    "ops": "N: each cell runs N and 2N ops (default 10000)",
+    "ops": "N: each cell runs N and 2N ops (default: the suite's [events] ops)",
 })
-def syscalls(c, threads=None, bench=None, ops=None):
-    """Count mprotect calls per op for every cell (perf, else strace) and print them."""
+def syscalls(c, suite=None, languages=None, threads=None, bench=None, ops=None):
+    """Count the suite's event (e.g. a syscall) per op for every cell, with perf or strace, and print it."""
     from orchestrator import commands
 
-    _run(commands.syscalls, ROOT, threads, bench, ops)
+    _run(commands.syscalls, ROOT, suite, languages, threads, bench, ops)
+
+
+@task(help={"suite": BENCH_HELP["suite"], "languages": BENCH_HELP["languages"]})
+def build(c, suite=None, languages=None):
+    """Run the build commands of a suite's languages (for example the interop libraries: --languages python→go)."""
+    from orchestrator import commands
+
+    _run(commands.build, ROOT, suite, languages)
 
 
 @task
-def build(c):
-    """Build the Go and Rust kernels as C shared libraries for pysecret's go and rust backends."""
+def suites(c):
+    """List the suites under suites/ with their languages and benchmarks."""
     from orchestrator import commands
 
-    _run(commands.build, ROOT)
+    _run(commands.list_suites, ROOT)
 
 
 @task
 def doctor(c):
     """Check toolchains, perf/strace, CPUs, page size and RLIMIT_MEMLOCK; say how to fix gaps."""
     from orchestrator import doctor as doc
+    from orchestrator import manifest
 
-    items = doc.checks()
+    try:
+        events = manifest.default_suite(ROOT).events
+    except manifest.ManifestError as exc:
+        raise Exit(f"error: {exc}", code=2)
+    items = doc.checks(events.tracepoint if events else None)
     print(doc.render(items))
     if not doc.healthy(items):
         raise Exit("doctor: a required tool is missing (see 'To fix' above)", code=1)
@@ -127,11 +141,11 @@ def doctor(c):
 @task
 def test(c):
     """Run every test suite: go vet + go test -race, cargo test, pytest; fail if any fails."""
-    from orchestrator import suites
+    from orchestrator import selftest
 
-    outcomes = suites.run(ROOT)
-    print(suites.summary(outcomes))
-    if not suites.all_passed(outcomes):
+    outcomes = selftest.run(ROOT)
+    print(selftest.summary(outcomes))
+    if not selftest.all_passed(outcomes):
         raise Exit("test: a suite failed", code=1)
 
 

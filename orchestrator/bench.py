@@ -1,31 +1,31 @@
-"""Run the built-in kernel suite in every language, in rounds, and collect it.
+"""Run a suite in every language, in rounds, and collect it.
 
-``run()`` is what ``invoke bench-all`` (and bench-go / bench-rust /
-bench-python) call: build each language once, then run every (benchmark, T)
-cell of every language, interleaved by round (round 1: Go, Rust, Python;
-round 2: …) so that machine drift hits every language alike. Each step's raw
-output lands in the run folder before anything parses it (see
-``orchestrator.rundir``). ``collect()`` turns a run folder — finished,
-failed or killed half-way — into a ``RunRecord``; it needs no toolchain.
+``run()`` is what ``invoke bench-all`` (and the one-language bench tasks)
+call: build each language once, check its answers on the suite's vectors,
+then run every (benchmark, parameters, T) cell of every language,
+interleaved by round (round 1: every language in the suite's order; round 2:
+…) so that machine drift hits every language alike. Each step's raw output
+lands in the run folder before anything parses it (see
+``orchestrator.rundir``), and the suite itself is saved there first.
+``collect()`` turns a run folder — finished, failed or killed half-way —
+into a ``RunRecord``; it needs no toolchain.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from orchestrator import adapters, environment, syscalls
+from orchestrator import adapters, environment, runner, syscalls
 from orchestrator.models import (
-    CANONICAL_BENCHMARKS,
-    SINGLE_WORKER_BENCHMARKS,
     Failure,
     ParseIssue,
     Result,
     RunParameters,
     RunRecord,
+    Suite,
 )
 from orchestrator.rundir import (
     RunDir,
@@ -36,10 +36,12 @@ from orchestrator.rundir import (
     progress,
     utc_iso,
 )
-from orchestrator.runners import Cell, Profile, all_runners
+from orchestrator.runner import Profile
 
-SUITE_SOURCE = "benchnorm suite (kernel.md): {how}"
+SUITE_FILE = "suite.json"
+SUITE_SOURCE = "declared by suite {suite}: {how}"
 UNFINISHED = "did not finish (the run was stopped during this step)"
+WRONG_RESULT = "wrong result — not compared"
 
 
 class UsageError(ValueError):
@@ -47,16 +49,17 @@ class UsageError(ValueError):
 
 
 def default_threads(cpus: Optional[int] = None) -> list[int]:
-    """1, 2, 4, … up to 2 × logical CPUs."""
+    """1, 2, 4, … up to 2 × logical CPUs, and the CPU count itself (the headline's T)."""
     cpus = cpus or os.cpu_count() or 1
     out, t = [], 1
     while t <= 2 * cpus:
         out.append(t)
         t *= 2
-    return out
+    return sorted(set(out) | {cpus})
 
 
 def parse_threads(text: Optional[str]) -> list[int]:
+    """``--threads 1,2,4`` → [1, 2, 4]: the one reader of a worker-count list."""
     if text is None or text == "":
         return default_threads()
     out = []
@@ -68,22 +71,25 @@ def parse_threads(text: Optional[str]) -> list[int]:
     return sorted(set(out))
 
 
-def parse_benchmarks(text: Optional[str]) -> list[str]:
+def parse_list(flag: str, text: Optional[str], allowed: list[str]) -> list[str]:
+    """``--bench a,b`` / ``--languages a,b`` → the names, checked against ``allowed``, in its order."""
     if not text:
-        return list(CANONICAL_BENCHMARKS)
+        return []
     names = [n.strip() for n in str(text).split(",") if n.strip()]
     for n in names:
-        if n not in CANONICAL_BENCHMARKS:
-            raise UsageError(f"--bench: unknown benchmark {n!r} (allowed: {', '.join(CANONICAL_BENCHMARKS)})")
-    return [n for n in CANONICAL_BENCHMARKS if n in names]
+        if n not in allowed:
+            raise UsageError(f"{flag}: unknown name {n!r} (allowed: {', '.join(allowed)})")
+    return [n for n in allowed if n in names]
 
 
 def make_parameters(
+    suite: Suite,
     threads: Optional[str] = None,
     samples: Optional[int | str] = None,
     bench: Optional[str] = None,
     quick: bool = False,
     interleave: bool = True,
+    languages: Optional[str] = None,
 ) -> RunParameters:
     if samples is None or samples == "":
         k = 3 if quick else 10
@@ -98,15 +104,12 @@ def make_parameters(
     return RunParameters(
         threads=parse_threads(threads),
         samples=k,
-        benchmarks=parse_benchmarks(bench),
+        benchmarks=parse_list("--bench", bench, [b.name for b in suite.benchmarks]),
         quick=quick,
         interleave=interleave,
         rounds=rounds,
+        languages=parse_list("--languages", languages, suite.language_names()) or suite.language_names(),
     )
-
-
-def cells(params: RunParameters) -> list[Cell]:
-    return [Cell(b, t) for b, t in params.cells()]
 
 
 def samples_in_round(total: int, rounds: int, r: int) -> int:
@@ -130,55 +133,58 @@ class Outcome:
 
 def run(
     root: Path,
+    suite: Suite,
     params: RunParameters,
-    languages: list[str],
     runs_root: Optional[Path] = None,
-    build_dir: Optional[Path] = None,
+    build_root: Optional[Path] = None,
     echo: Callable[[str], None] = progress,
     syscall_ops: Optional[int] = None,
 ) -> Outcome:
-    """Build, run every cell in rounds, collect. Never raises for a language's failure."""
-    runners = all_runners()
+    """Build, verify, run every cell in rounds, collect. Never raises for a language's failure."""
+    languages = params.languages or suite.language_names()
     for lang in languages:
-        if lang not in runners:
-            raise UsageError(f"unknown language {lang!r} (allowed: {', '.join(runners)})")
+        if lang not in suite.language_names():
+            raise UsageError(f"unknown language {lang!r} (allowed: {', '.join(suite.language_names())})")
     runs_root = runs_root or root / "reports" / "runs"
-    build_dir = build_dir or root / "build"
+    build_root = build_root or root / "build"
     params = params.model_copy(update={"languages": list(languages)})
     profile = Profile.quick() if params.quick else Profile.default()
     rd = RunDir.create(runs_root)
     info = {
         "started_at": utc_iso(),
         "parameters": params.model_dump(mode="json"),
+        "suite": suite.name,
         "languages": languages,
         "profile": profile.name,
         "state": "running",
     }
+    rd.write_extra(SUITE_FILE, suite.model_dump(mode="json"))
     rd.write_run_info(info)
     echo(f"run folder: {rd.path}")
+    echo(f"suite: {suite.name} ({suite.title}); languages: {', '.join(languages)}")
     interrupted = False
     storage_error: Optional[str] = None
-    usable: list[str] = []
     try:
-        environment.capture(rd, root, echo)
-        usable = build(rd, root, build_dir, languages, echo)
-        plan = cells(params)
+        environment.capture(rd, root, suite, build_root, echo)
+        usable = build(rd, suite, build_root, languages, echo)
+        usable = verify(rd, suite, build_root, usable, echo)
+        plan = suite.cells(params)
         order = _schedule(params, usable, plan)
         total = len(order)
         for i, (r, lang, cell) in enumerate(order, 1):
             k = samples_in_round(params.samples, params.rounds, r)
             if k == 0:
                 continue
-            spec = wrapped(runners[lang].bench_step(root, build_dir, cell, k, profile, r))
-            echo(f"[round {r}/{params.rounds} · step {i}/{total}] {lang} {cell.bench} T={cell.threads} "
+            spec = runner.wrapped(runner.bench_step(suite, lang, cell, k, profile, r, build_root))
+            echo(f"[round {r}/{params.rounds} · step {i}/{total}] {lang} {cell.label()} "
                  f"({k} sample{'s' if k != 1 else ''})")
             rec = execute(rd.new_step(spec))
             if not rec.ok:
-                echo(f"    {lang} {cell.bench} T={cell.threads}: {rec.error or describe_exit(rec.exit_status)}; "
+                echo(f"    {lang} {cell.label()}: {rec.error or describe_exit(rec.exit_status)}; "
                      f"log: {rec.folder / 'stderr.txt'}")
-        if syscall_ops and usable:
+        if syscall_ops and usable and suite.events:
             # after the timing rounds, never during them
-            syscalls.run(rd, root, build_dir, runners, usable, plan, syscall_ops, echo)
+            syscalls.run(rd, suite, build_root, usable, plan, syscall_ops, echo)
     except KeyboardInterrupt:
         interrupted = True
         echo("interrupted: keeping every finished step; collecting what was measured")
@@ -191,38 +197,18 @@ def run(
         rd.write_run_info(info)
     except RunFolderError:
         pass  # already reported: the folder takes no more writes
-    record = collect(rd)
+    record = collect(rd, suite)
     return Outcome(rd, record, interrupted=interrupted, storage_error=storage_error)
 
 
-WRAP_VAR = "BENCHNORM_WRAP_{lang}"
-
-
-def wrap_variable(language: str) -> str:
-    """``go`` → BENCHNORM_WRAP_GO; ``python→rust`` → BENCHNORM_WRAP_PYTHON_TO_RUST."""
-    return WRAP_VAR.format(lang=language.replace("→", "_to_").upper())
-
-
-def wrapped(spec):
-    """Prefix a bench step's command with ``$BENCHNORM_WRAP_<LANG>`` when set.
-
-    For pinning or limiting a harness (``BENCHNORM_WRAP_GO="taskset -c 0"``);
-    the wrapper is part of the saved command line, so the run records it.
-    """
-    prefix = os.environ.get(wrap_variable(spec.language), "").strip()
-    if prefix:
-        spec.command = shlex.split(prefix) + spec.command
-    return spec
-
-
-def build(rd: RunDir, root: Path, build_dir: Path, languages: list[str],
+def build(rd: RunDir, suite: Suite, build_root: Path, languages: list[str],
           echo: Callable[[str], None]) -> list[str]:
     """Run each language's build steps; return the languages that built."""
-    runners = all_runners()
     usable = []
     for lang in languages:
+        runner.build_dir(build_root, suite, lang).mkdir(parents=True, exist_ok=True)
         ok = True
-        for spec in runners[lang].build_steps(root, build_dir):
+        for spec in runner.build_steps(suite, lang, build_root):
             echo(f"[build] {lang}: {spec.label}")
             rec = execute(rd.new_step(spec))
             if not rec.ok:
@@ -235,7 +221,54 @@ def build(rd: RunDir, root: Path, build_dir: Path, languages: list[str],
     return usable
 
 
-def _schedule(params: RunParameters, languages: list[str], plan: list[Cell]) -> list[tuple[int, str, Cell]]:
+def verify(rd: RunDir, suite: Suite, build_root: Path, languages: list[str],
+           echo: Callable[[str], None]) -> list[str]:
+    """Run each language's verify command on the suite's vectors; return the languages that answered right.
+
+    A language whose answers differ is not measured: its cells would compare a
+    different job. The step's output stays in the run folder and ``collect``
+    reports the first differing vector.
+    """
+    right = []
+    for lang in languages:
+        if not suite.language(lang).verify:
+            right.append(lang)
+            continue
+        echo(f"[verify] {lang}: {len(suite.vectors)} vectors")
+        rec = execute(rd.new_step(runner.verify_step(suite, lang, build_root)))
+        problem = verify_problem(suite, rec)
+        if problem is None:
+            right.append(lang)
+        else:
+            echo(f"[verify] {lang}: {WRONG_RESULT}: {problem}")
+    return right
+
+
+def verify_problem(suite: Suite, rec: StepRecord) -> Optional[str]:
+    """Why a verify step's answers are not the suite's, or None when every vector matches.
+
+    The command prints one ``NAME ANSWER`` line per vector.
+    """
+    if not rec.ok:
+        return f"the verify command {rec.error or describe_exit(rec.exit_status)} (log: {rec.folder})"
+    try:
+        text = (rec.folder / "stdout.txt").read_text(errors="replace")
+    except OSError as exc:
+        return f"its output cannot be read ({exc.strerror or exc})"
+    got: dict[str, str] = {}
+    for line in text.splitlines():
+        name, _, answer = line.strip().partition(" ")
+        if name:
+            got.setdefault(name, answer.strip())
+    for v in suite.vectors:
+        if v.name not in got:
+            return f"vector {v.name!r}: no answer printed"
+        if got[v.name] != v.expected:
+            return f"vector {v.name!r}: expected {v.expected}, got {got[v.name] or 'nothing'}"
+    return None
+
+
+def _schedule(params: RunParameters, languages: list[str], plan: list) -> list[tuple]:
     if params.interleave:
         return [(r, lang, c) for r in range(1, params.rounds + 1) for lang in languages for c in plan]
     return [(r, lang, c) for lang in languages for r in range(1, params.rounds + 1) for c in plan]
@@ -244,18 +277,37 @@ def _schedule(params: RunParameters, languages: list[str], plan: list[Cell]) -> 
 # --- collecting a run folder -------------------------------------------------
 
 
-def collect(rd: RunDir) -> RunRecord:
-    """Parse every saved step of a run folder into one RunRecord."""
+def saved_suite(rd: RunDir) -> Optional[Suite]:
+    """The suite a run folder was made with, as saved at its start (None for older folders)."""
+    data = rd.read_extra(SUITE_FILE)
+    if not data:
+        return None
+    try:
+        return Suite.model_validate(data)
+    except ValueError:
+        return None
+
+
+def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
+    """Parse every saved step of a run folder into one RunRecord.
+
+    The suite is the one saved in the folder; ``suite`` is used for folders
+    that predate that (they ran the suite given).
+    """
+    suite = saved_suite(rd) or suite
+    if suite is None:
+        raise ValueError(f"{rd.path}: the run folder holds no {SUITE_FILE}; name its suite with --suite")
     info = rd.read_run_info()
     try:
         params = RunParameters.model_validate(info.get("parameters", {}))
     except ValueError:
         params = RunParameters()
+    if not params.languages:
+        params = params.model_copy(update={"languages": list(info.get("languages") or [])})
     results: dict[tuple, Result] = {}
     issues: list[ParseIssue] = []
     failures: list[Failure] = []
-    steps = rd.steps()
-    for rec in steps:
+    for rec in rd.steps():
         spec = rec.spec
         if spec.kind == "build":
             if rec.exit_status is not None or rec.error:
@@ -263,6 +315,11 @@ def collect(rd: RunDir) -> RunRecord:
                     failures.append(_failure(rec, "build"))
             else:
                 failures.append(_failure(rec, "build", UNFINISHED))
+            continue
+        if spec.kind == "verify":
+            problem = verify_problem(suite, rec)
+            if problem is not None:
+                failures.append(_failure(rec, "verify", f"{WRONG_RESULT}: {problem}"))
             continue
         if spec.kind != "bench":
             continue
@@ -274,11 +331,12 @@ def collect(rd: RunDir) -> RunRecord:
         issues.extend(parsed.issues)
         got_cell = False
         for res in parsed.results:
-            res = _apply_suite(res, rec, issues)
+            res = _apply_suite(suite, res, rec, issues)
             if res is None:
                 continue
             got_cell = True
-            key = (res.id.language, res.id.harness, res.id.name, res.id.threads)
+            key = (res.id.language, res.id.harness, res.id.name, tuple(sorted(res.id.params.items())),
+                   res.id.threads)
             res = res.model_copy(update={"rounds": [spec.round or 1] * len(res.ns_per_op)})
             if key in results:
                 results[key] = _merge(results[key], res)
@@ -291,11 +349,12 @@ def collect(rd: RunDir) -> RunRecord:
         started_at=info.get("started_at", ""),
         finished_at=info.get("finished_at"),
         parameters=params,
+        suite=suite,
         results=list(results.values()),
         issues=issues,
         failures=failures,
-        environment=environment.load(rd, params),
-        syscalls=syscalls.from_steps(rd),
+        environment=environment.load(rd),
+        syscalls=syscalls.from_steps(rd, suite),
     )
     return record.sorted()
 
@@ -326,25 +385,28 @@ def _failure(rec: StepRecord, step: str, why: Optional[str] = None) -> Failure:
         stderr_tail=rec.stderr_tail(),
         log_path=str(rec.folder),
         benchmark=spec.benchmark,
+        params=dict(spec.params or {}),
         threads=spec.threads,
     )
 
 
-def _apply_suite(res: Result, rec: StepRecord, issues: list[ParseIssue]) -> Optional[Result]:
-    """Results of our own suite: the step says which cell it ran; check and declare the mode.
+def _apply_suite(suite: Suite, res: Result, rec: StepRecord, issues: list[ParseIssue]) -> Optional[Result]:
+    """A result of a suite's step: the step says which cell it ran; check the name and T, declare the mode.
 
-    The step asked for one (benchmark, T). A result whose canonical name or
-    worker count contradicts that is reported as a parse issue and dropped —
+    A result whose name is not the cell's id in this language, or whose worker
+    count contradicts the step's, is reported as a parse issue and dropped —
     never silently relabelled.
     """
     spec = rec.spec
     if spec.benchmark is None:
         return res
-    if res.id.canonical != spec.benchmark:
+    bench = suite.benchmark(spec.benchmark)
+    expected = suite.harness_id(spec.language, spec.benchmark, spec.params or {}) if bench else None
+    if bench is None or res.id.name != expected:
         issues.append(ParseIssue(
             source=res.source or str(rec.folder),
-            message=f"{res.id.name}: expected benchmark {spec.benchmark!r} in this step, "
-                    f"read {res.id.canonical!r}; not used",
+            message=f"{res.id.name}: this step ran {spec.label} of {spec.language}, whose name is "
+                    f"{expected!r}; not used",
         ))
         return None
     if res.id.threads is not None and res.id.threads != spec.threads:
@@ -353,17 +415,14 @@ def _apply_suite(res: Result, rec: StepRecord, issues: list[ParseIssue]) -> Opti
             message=f"{res.id.name}: the step ran T={spec.threads} but the output says T={res.id.threads}; not used",
         ))
         return None
-    if spec.benchmark in SINGLE_WORKER_BENCHMARKS:
-        mode = "sequential"
-        how = "one worker"
-    else:
-        mode = "parallel"
-        how = f"{spec.threads} workers pulling from one op budget"
+    how = "one worker" if bench.mode == "sequential" else f"{spec.threads} workers pulling from one op budget"
     source = res.id.threads_source if res.id.threads is not None else "step"
     ident = res.id.model_copy(update={
+        "canonical": bench.name,
+        "params": dict(spec.params or {}),
         "threads": spec.threads,
-        "mode": mode,
-        "threads_source": f"{source}; " + SUITE_SOURCE.format(how=how),
+        "mode": bench.mode,
+        "threads_source": f"{source}; " + SUITE_SOURCE.format(suite=suite.name, how=how),
     })
     return res.model_copy(update={"id": ident})
 

@@ -7,6 +7,7 @@ re-rendering the same results leaves the committed charts unchanged.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import matplotlib
@@ -17,25 +18,22 @@ import matplotlib.pyplot as plt  # noqa: E402
 from orchestrator import report  # noqa: E402
 from orchestrator.rundir import atomic_write  # noqa: E402
 
-MARKERS = {"go": "o", "rust": "s", "python": "^", "python→go": "v", "python→rust": "D"}
+MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
 
 
-def scaling_svg(bench: str, tables: list[report.Table]) -> str:
+def scaling_svg(bench: str, tables: list[report.Table], order: list[str]) -> str:
     """ops/s (median, with the median's 95% interval) against T, one line per language."""
     with plt.rc_context({"svg.hashsalt": "benchnorm", "svg.fonttype": "none"}):
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        languages = []
-        for t in tables:
-            for r in t.rows:
-                if r.language not in languages:
-                    languages.append(r.language)
+        seen = {r.language for t in tables for r in t.rows}
+        languages = [lang for lang in order if lang in seen] + sorted(seen - set(order))
         for lang in languages:
             pts = [(t.threads, t.row(lang)) for t in tables if t.row(lang) is not None]
             xs = [p[0] for p in pts]
             ys = [p[1].ops_per_s for p in pts]
             lo = [y - 1e9 / p[1].ci_hi for y, p in zip(ys, pts)]
             hi = [1e9 / p[1].ci_lo - y if p[1].ci_lo > 0 else 0 for y, p in zip(ys, pts)]
-            ax.errorbar(xs, ys, yerr=[lo, hi], marker=MARKERS.get(lang, "o"), capsize=3, label=lang)
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker=MARKERS[(order.index(lang) if lang in order else len(order)) % len(MARKERS)], capsize=3, label=lang)
         ax.set_xscale("log", base=2)
         ticks = sorted({t.threads for t in tables})
         ax.set_xticks(ticks, [str(x) for x in ticks])
@@ -52,11 +50,19 @@ def scaling_svg(bench: str, tables: list[report.Table]) -> str:
     return buf.getvalue()
 
 
+def chart_file(subject: str) -> str:
+    """``hash (size=64)`` → ``hash-size=64.svg``."""
+    return re.sub(r"[^A-Za-z0-9=._-]+", "-", subject).strip("-") + ".svg"
+
+
+def links(data: report.ReportData, link_prefix: str = "charts") -> dict[str, str]:
+    """Parallel subject → the chart's link relative to the report."""
+    return {subject: f"{link_prefix}/{chart_file(subject)}" for subject in data.parallel}
+
+
 def write_charts(data: report.ReportData, out_dir: Path, link_prefix: str = "charts") -> dict[str, str]:
-    """Write one SVG per parallel benchmark; return benchmark → link relative to the report."""
-    links = {}
-    for bench, tables in data.parallel.items():
-        name = f"{bench}.svg"
-        atomic_write(out_dir / name, scaling_svg(bench, tables))
-        links[bench] = f"{link_prefix}/{name}"
-    return links
+    """Write one SVG per parallel benchmark (and parameter set); return subject → link."""
+    order = data.suite.language_names()
+    for subject, tables in data.parallel.items():
+        atomic_write(out_dir / chart_file(subject), scaling_svg(subject, tables, order))
+    return links(data, link_prefix)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from orchestrator import adapters, normalize
-from orchestrator.models import RunRecord
+from orchestrator import adapters, derive, manifest, normalize
+from orchestrator.models import InputFile, RunRecord, Suite
 from orchestrator.rundir import NotARunError, RunDir, atomic_write, progress
 
 
 def bench(
     root: Path,
-    languages: list[str],
+    suite_path: Optional[str],
+    languages: Optional[str],
     threads: Optional[str],
     samples,
     bench_names: Optional[str],
@@ -30,22 +31,25 @@ def bench(
     from orchestrator import bench as b
     from orchestrator import render
 
-    params = b.make_parameters(threads, samples, bench_names, quick, interleave)
-    ops = (2000 if quick else 10000) if count_syscalls else None
+    suite = manifest.resolve(root, suite_path)
+    params = b.make_parameters(suite, threads, samples, bench_names, quick, interleave, languages)
+    ops = None
+    if count_syscalls and suite.events:
+        ops = suite.events.quick_ops if quick else suite.events.ops
     runs_root = Path(runs) if runs else None
     if runs_root is not None and runs_root.exists() and not runs_root.is_dir():
         raise ValueError(f"--runs: {runs_root} is not a folder")
-    outcome = b.run(root, params, languages, runs_root=runs_root, syscall_ops=ops)
+    outcome = b.run(root, suite, params, runs_root=runs_root, syscall_ops=ops)
     lines = [f"raw output: {outcome.run_dir.path}"]
     code = 0
     try:
         atomic_write(outcome.run_dir.path / "results.json", outcome.record.to_json())
     except OSError as exc:
         lines.append(f"could not save results.json in the run folder: {exc.strerror or exc}")
-    # The committed comparison docs come from a full run; a one-language run
-    # reports into its own run folder unless told otherwise.
-    full = set(languages) == set(b.all_runners())
-    out_dir = Path(out) if out else (root / "reports" if full else outcome.run_dir.path)
+    # The committed comparison docs come from a full run of a suite; a run of
+    # some of its languages reports into its own run folder unless told otherwise.
+    out_dir = Path(out) if out else (reports_dir(root, suite) if set(params.languages) == set(
+        suite.language_names()) else outcome.run_dir.path)
     try:
         written = render.publish(outcome.record, out_dir)
         lines += [f"{k}: {p}" for k, p in written.items()]
@@ -53,6 +57,9 @@ def bench(
         lines.append(f"could not write the report to {out_dir}: {exc.strerror or exc} "
                      "(files already there were left as they were)")
         code = 1
+    wrong = [f for f in outcome.record.failures if f.step == "verify"]
+    for f in wrong:
+        lines.append(f"{f.language}: {f.message}")
     if outcome.storage_error:
         lines.append(f"stopped early: {outcome.storage_error}; the report holds what was saved before")
         code = 1
@@ -62,14 +69,24 @@ def bench(
     elif outcome.partial and not outcome.storage_error:
         lines.append(
             f"partial run: {len(outcome.record.failures)} failure(s), {len(outcome.record.issues)} parse "
-            "issue(s); the report's section 5 lists them with their logs"
+            "issue(s); the report's last section lists them with their logs"
         )
         code = 1
     return "\n".join(lines), code
 
 
-def load_run(root: Path, run: Optional[str]) -> RunRecord:
-    """A RunRecord from a run folder (re-parsed from its raw output) or a results.json file."""
+def reports_dir(root: Path, suite: Suite) -> Path:
+    """Where a suite's comparison docs live: reports/ for the default suite, reports/<name>/ for others."""
+    return root / "reports" if suite.default else root / "reports" / suite.name
+
+
+def load_run(root: Path, run: Optional[str], suite_path: Optional[str] = None) -> RunRecord:
+    """A RunRecord from a run folder (re-parsed from its raw output) or a results.json file.
+
+    A run folder or record that predates suites as data names none; it is
+    read with ``--suite`` (default: the default suite, the only one such runs
+    could have measured).
+    """
     from orchestrator import bench as b
 
     if run is None:
@@ -77,17 +94,24 @@ def load_run(root: Path, run: Optional[str]) -> RunRecord:
         if latest.exists():
             run = str(latest)
         else:
-            return _read_results(root / "reports" / "results.json")
+            return _with_suite(root, _read_results(root / "reports" / "results.json"), suite_path)
     path = Path(run)
     if path.is_file():
-        return _read_results(path)
+        return _with_suite(root, _read_results(path), suite_path)
     try:
         rd = RunDir.open(path)
     except NotARunError as exc:
         raise ValueError(f"--run: {exc}") from None
     if rd.step_folders():
-        return b.collect(rd)
-    return _read_results(rd.path / "results.json")
+        saved = b.saved_suite(rd)
+        return b.collect(rd, saved or manifest.resolve(root, suite_path))
+    return _with_suite(root, _read_results(rd.path / "results.json"), suite_path)
+
+
+def _with_suite(root: Path, record: RunRecord, suite_path: Optional[str]) -> RunRecord:
+    if record.suite is not None or record.inputs:
+        return record
+    return record.model_copy(update={"suite": manifest.resolve(root, suite_path)})
 
 
 def _read_results(path: Path) -> RunRecord:
@@ -101,7 +125,8 @@ def _read_results(path: Path) -> RunRecord:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def report(root: Path, run: Optional[str], check: bool, out: Optional[str]) -> tuple[str, int]:
+def report(root: Path, run: Optional[str], check: bool, out: Optional[str],
+           suite_path: Optional[str] = None) -> tuple[str, int]:
     from orchestrator import render
 
     out_dir = Path(out) if out else root / "reports"
@@ -109,15 +134,34 @@ def report(root: Path, run: Optional[str], check: bool, out: Optional[str]) -> t
         raise ValueError("--check compares REPORT.md with the results.json beside it; it takes no --run "
                          "(use --out to name another folder)")
     if check:
-        record = _read_results(out_dir / "results.json")
-        diff = render.check(record, out_dir)
-        if diff:
-            return ("REPORT.md differs from what results.json renders to (run `invoke report --run "
-                    f"{out_dir / 'results.json'}` and commit):\n" + "\n".join(diff)), 1
-        return f"{out_dir / 'REPORT.md'} is up to date with {out_dir / 'results.json'}", 0
-    record = load_run(root, run)
+        folders = [out_dir] if out else committed_reports(root)
+        if not folders:
+            raise ValueError(f"--check: no REPORT.md beside a results.json under {root / 'reports'}")
+        lines, code = [], 0
+        for folder in folders:
+            record = _read_results(folder / "results.json")
+            diff = render.check(record, folder)
+            if diff:
+                lines.append(f"{folder / 'REPORT.md'} differs from what results.json renders to (run "
+                             f"`invoke report --run {folder / 'results.json'} --out {folder}` and commit):")
+                lines += diff
+                code = 1
+            else:
+                lines.append(f"{folder / 'REPORT.md'} is up to date with {folder / 'results.json'}")
+        return "\n".join(lines), code
+    record = load_run(root, run, suite_path)
+    if out is None and record.suite is not None:
+        out_dir = reports_dir(root, record.suite)
     written = render.publish(record, out_dir)
     return "\n".join(f"{k}: {p}" for k, p in written.items()), 0
+
+
+def committed_reports(root: Path) -> list[Path]:
+    """Every folder under reports/ (run folders aside) that holds both REPORT.md and results.json."""
+    base = root / "reports"
+    found = [p.parent for p in base.rglob("REPORT.md")
+             if (p.parent / "results.json").is_file() and "runs" not in p.relative_to(base).parts]
+    return sorted(found)
 
 
 def detect_format(path: Path) -> str:
@@ -142,88 +186,159 @@ def detect_format(path: Path) -> str:
     return "gobench"
 
 
+
+
 def compare(
     root: Path,
     inputs: dict[str, Optional[str]],
     modes: Optional[str],
     mapping: Optional[str],
     out: Optional[str],
+    formats: Optional[str] = None,
 ) -> tuple[str, int]:
+    """A report from outputs the user brings, against a suite derived from them."""
     from orchestrator import render
     from orchestrator.rundir import utc_iso
 
     given = {lang: p for lang, p in inputs.items() if p}
     if not given:
-        raise ValueError("compare: give at least one of --go FILE, --rust DIR, --python FILE")
-    declared = normalize.parse_modes(modes)
+        raise ValueError("compare: give at least one output: " + ", ".join(f"--{x} PATH" for x in inputs))
+    declared = normalize.parse_modes(modes, list(given))
     names = normalize.parse_mapping(mapping)
+    declared_formats = _parse_formats(formats, list(given))
     parsed = adapters.Parsed()
+    files = []
     for lang, p in given.items():
         path = Path(p)
         if not path.exists():
             raise ValueError(f"--{lang}: {path} does not exist")
-        fmt = detect_format(path)
+        fmt = declared_formats.get(lang) or detect_format(path)
+        native = adapters.language_of(fmt)
+        if lang not in declared_formats and native is not None and native != lang:
+            raise ValueError(f"--{lang}: {path} reads as {fmt} output, which is {native}'s, not {lang}'s; "
+                             f"give it as --{native}, or declare it with --format {lang}={fmt}")
         parsed.extend(adapters.get(fmt)(path, language=lang))
-    results = normalize.declare(parsed.results, declared, names)
-    record = RunRecord(
-        run_id="compare",
-        started_at=utc_iso(),
-        results=results,
-        issues=parsed.issues,
-    )
+        d = declared.get(lang)
+        files.append(InputFile(language=lang, path=str(path), format=fmt, declared=d.flag(lang) if d else None))
+    results = normalize.declare(derive.assign(parsed.results, names), declared)
+    suite = derive.from_results(results)
+    record = RunRecord(run_id="compare", started_at=utc_iso(), suite=suite, inputs=files, results=results,
+                       issues=parsed.issues)
     out_dir = Path(out) if out else root / "reports" / "compare"
     written = render.publish(record, out_dir)
     lines = [f"{k}: {p}" for k, p in written.items()]
     for issue in parsed.issues:
         lines.append(f"warning: {issue}")
+    why = nothing_compared(record)
+    if why:
+        lines.append(f"nothing was compared: {why}")
+        return "\n".join(lines), 1
     return "\n".join(lines), 1 if parsed.issues else 0
 
 
-def syscalls(root: Path, threads: Optional[str], bench_names: Optional[str], ops) -> tuple[str, int]:
+def _parse_formats(text: Optional[str], languages: list[str]) -> dict[str, str]:
+    """``--format rust=gobench`` → {"rust": "gobench"}: the user vouches for an output's format."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        lang, sep, fmt = part.strip().partition("=")
+        if not sep or lang not in languages:
+            raise ValueError(f"--format: {part!r} is not LANGUAGE=FORMAT for a language given "
+                             f"({', '.join(languages)})")
+        adapters.get(fmt)  # raises with the known formats
+        out[lang] = fmt
+    return out
+
+
+def nothing_compared(record: RunRecord) -> Optional[str]:
+    """Why no two languages were compared, or None when at least one pair was."""
+    from orchestrator import report as rep
+
+    data = rep.build(record)
+    if any(len(t.rows) >= 2 for t in data.all_tables):
+        return None
+    langs = sorted({r.id.language for r in record.results})
+    if len(langs) < 2:
+        return f"results of {len(langs)} language{'s' if len(langs) != 1 else ''} only ({', '.join(langs) or 'none'})"
+    if data.refused:
+        return f"every pair was refused ({len(data.refused)} refused; see the report's last section)"
+    if data.not_comparable:
+        return (f"{len(data.not_comparable)} result(s) lack a mode or worker count; declare them with --mode "
+                "(see the report's last section)")
+    return "no benchmark is common to two languages (put names under one with --map NAME=BENCHMARK)"
+
+
+def syscalls(root: Path, suite_path: Optional[str], languages: Optional[str], threads: Optional[str],
+             bench_names: Optional[str], ops) -> tuple[str, int]:
+    """Count the suite's event per op for every cell, alone."""
     from orchestrator import bench as b
     from orchestrator import syscalls as sc
-    from orchestrator.runners import all_runners
 
+    suite = manifest.resolve(root, suite_path)
+    if suite.events is None:
+        raise ValueError(f"suite {suite.name!r} declares no [events] to count")
     try:
-        n = 10000 if ops is None else int(ops)
+        n = suite.events.ops if ops is None else int(ops)
     except (TypeError, ValueError):
         raise ValueError(f"--ops: {ops!r} is not a whole number (allowed: 1 or more)") from None
     if n < 1:
         raise ValueError(f"--ops: {n} is too small (allowed: 1 or more)")
-    params = b.make_parameters(threads, None, bench_names)
-    runners = all_runners()
-    build_dir = root / "build"
+    params = b.make_parameters(suite, threads, None, bench_names, languages=languages)
+    build_root = root / "build"
     rd = RunDir.create(root / "reports" / "runs")
     rd.write_run_info({"kind": "syscalls", "parameters": params.model_dump(mode="json")})
-    languages = b.build(rd, root, build_dir, list(runners), progress)
-    sc.run(rd, root, build_dir, runners, languages, b.cells(params), n, progress)
-    counts = sc.from_steps(rd)
-    lines = [f"raw output: {rd.path}", "language  benchmark        T  method  mprotect/op (each repetition)"]
+    built = b.build(rd, suite, build_root, params.languages, progress)
+    sc.run(rd, suite, build_root, built, suite.cells(params), n, progress)
+    counts = sc.from_steps(rd, suite)
+    lines = [f"raw output: {rd.path}",
+             f"language     benchmark                T  method  {suite.events.label} / op (each repetition)"]
     code = 0
-    for s in sorted(counts, key=lambda s: (s.language, s.canonical, s.threads)):
+    for s in sorted(counts, key=lambda s: (suite.order(s.language), suite.benchmark_order(s.canonical),
+                                           sorted(s.params.items()), s.threads)):
         figures = ", ".join(f"{x:.4f}" for x in s.per_op) if s.per_op else f"not measured: {s.reason}"
         if s.open_share:
-            figures += "; open/close share " + ", ".join(f"{x:.3f}" for x in s.open_share)
-        lines.append(f"{s.language:<9} {s.canonical:<16} {s.threads:<2} {s.method:<7} {figures}")
+            figures += "; cycle share " + ", ".join(f"{x:.3f}" for x in s.open_share)
+        bench = " ".join([s.canonical, *(f"{k}={v}" for k, v in sorted(s.params.items()))])
+        lines.append(f"{s.language:<12} {bench:<24} {s.threads:<2} {s.method:<7} {figures}")
         if s.method == "none":
             code = 1
-    missing = sorted(set(all_runners()) - set(languages))
+    missing = [lang for lang in params.languages if lang not in built]
     if missing:
         lines.append(f"not built: {', '.join(missing)} (see {rd.path / 'steps'})")
         code = 1
     return "\n".join(lines), code
 
 
-def build(root: Path) -> tuple[str, int]:
-    """Build both interop shared libraries into build/interop/, logging like any run."""
+def build(root: Path, suite_path: Optional[str], languages: Optional[str]) -> tuple[str, int]:
+    """Run the build commands of a suite's languages (default: all), logging like any run."""
     from orchestrator import bench as b
 
+    suite = manifest.resolve(root, suite_path)
+    chosen = b.parse_list("--languages", languages, suite.language_names()) or suite.language_names()
     rd = RunDir.create(root / "reports" / "runs")
-    rd.write_run_info({"kind": "build"})
-    built = b.build(rd, root, root / "build", ["python→go", "python→rust"], progress)
-    from pysecret.backends import library_path
-
-    lines = [f"{lang}: {'built ' + str(library_path(lang.split('→')[1], root)) if lang in built else 'FAILED'}"
-             for lang in ("python→go", "python→rust")]
+    rd.write_run_info({"kind": "build", "suite": suite.name})
+    built = b.build(rd, suite, root / "build", chosen, progress)
+    lines = [f"{lang}: {'built' if lang in built else 'FAILED'}" for lang in chosen]
     lines.append(f"logs: {rd.path / 'steps'}")
-    return "\n".join(lines), 0 if len(built) == 2 else 1
+    return "\n".join(lines), 0 if len(built) == len(chosen) else 1
+
+
+def list_suites(root: Path) -> tuple[str, int]:
+    """Every suite under suites/, with its languages and benchmarks; a bad manifest says why."""
+    lines = []
+    code = 0
+    for path in manifest.discover(root):
+        try:
+            suite = manifest.load(path)
+        except manifest.ManifestError as exc:
+            lines.append(f"{path.parent.name}: unusable — {exc}")
+            code = 2
+            continue
+        mark = " (default)" if suite.default else ""
+        lines.append(f"{suite.name}{mark}: {suite.title} — {path.parent}")
+        lines.append(f"  languages:  {', '.join(suite.language_names())}")
+        for bench in suite.benchmarks:
+            axes = "".join(f" × {a}" for a in bench.axes)
+            lines.append(f"  {bench.name:<20} {bench.mode}{axes}")
+    return ("\n".join(lines) or f"no suites under {root / manifest.SUITES_DIR}"), code

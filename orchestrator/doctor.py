@@ -26,9 +26,6 @@ INSTALL_HINTS = {
     "strace": "apt-get install strace",
 }
 
-MPROTECT_EVENT = "syscalls:sys_enter_mprotect"
-
-
 @dataclass
 class Check:
     name: str
@@ -52,13 +49,13 @@ def _version(cmd: list[str]) -> tuple[bool, str]:
     return True, text[0] if text else exe
 
 
-def perf_tracepoint() -> tuple[bool, str]:
-    """Whether perf can count the mprotect tracepoint here, and why not."""
+def perf_tracepoint(event: str) -> tuple[bool, str]:
+    """Whether perf can count the tracepoint ``event`` here, and why not."""
     if shutil.which("perf") is None:
         return False, "perf not found on PATH"
     try:
         out = subprocess.run(
-            ["perf", "stat", "-x,", "-e", MPROTECT_EVENT, "--", sys.executable, "-c", ""],
+            ["perf", "stat", "-x,", "-e", event, "--", sys.executable, "-c", ""],
             capture_output=True,
             text=True,
             timeout=30,
@@ -67,13 +64,13 @@ def perf_tracepoint() -> tuple[bool, str]:
         return False, f"perf did not run: {exc}"
     for line in out.stderr.splitlines():
         fields = line.split(",")
-        if len(fields) >= 3 and fields[2] == MPROTECT_EVENT:
+        if len(fields) >= 3 and fields[2] == event:
             if fields[0].strip().isdigit():
-                return True, f"{MPROTECT_EVENT} countable"
-            return False, f"{MPROTECT_EVENT} {fields[0].strip() or 'not counted'}"
+                return True, f"{event} countable"
+            return False, f"{event} {fields[0].strip() or 'not counted'}"
     paranoid = _read("/proc/sys/kernel/perf_event_paranoid")
     tail = out.stderr.strip().splitlines()[-1:] or ["no output"]
-    return False, f"perf cannot count {MPROTECT_EVENT} (perf_event_paranoid={paranoid}): {tail[0]}"
+    return False, f"perf cannot count {event} (perf_event_paranoid={paranoid}): {tail[0]}"
 
 
 def _read(path: str) -> str:
@@ -93,7 +90,8 @@ def memlock_limit() -> str:
     return f"soft {fmt(soft)}, hard {fmt(hard)}"
 
 
-def checks() -> list[Check]:
+def checks(tracepoint: str | None = None) -> list[Check]:
+    """Every item; ``tracepoint`` is the event the suite counts (checked when perf is there)."""
     out: list[Check] = []
     for name, cmd, required in (
         ("go", ["go", "version"], True),
@@ -114,8 +112,8 @@ def checks() -> list[Check]:
     )
     ok, detail = _version(["perf", "--version"])
     out.append(Check("perf", ok, detail, False, "" if ok else INSTALL_HINTS["perf"]))
-    if ok:
-        tp_ok, tp_detail = perf_tracepoint()
+    if ok and tracepoint:
+        tp_ok, tp_detail = perf_tracepoint(tracepoint)
         out.append(
             Check("perf tracepoint", tp_ok, tp_detail, False, "" if tp_ok else INSTALL_HINTS["perf tracepoint"])
         )

@@ -1,13 +1,12 @@
 """The environment of a run: captured to the run folder, then read back.
 
-``capture(rd, root, params)`` saves, like every other step, the raw output
-of the commands that describe the machine and toolchains (``go version``,
-``go env``, ``rustc -vV``, ``python -m pyperf collect_metadata`` — pyperf's
-own metadata collection —, ``systemd-detect-virt``, ``git``), plus
-``environment/host.json`` with what Python reads directly (/proc/cpuinfo,
-cpufreq, page size, RLIMIT_MEMLOCK, Cargo.lock's criterion version).
-``load(rd)`` builds the ``Environment`` model from those files alone, so a
-report can be re-rendered with no toolchain on the machine.
+``capture(rd, root, suite, build_root)`` saves, like every other step, the
+raw output of the commands that describe the machine (``systemd-detect-virt``,
+``git``) and of every version command the suite's languages declare
+(``versions = { Go = ["go", "version"] }``), plus ``environment/host.json``
+with what Python reads directly (/proc/cpuinfo, cpufreq, page size,
+RLIMIT_MEMLOCK). ``load(rd)`` builds the ``Environment`` model from those
+files alone, so a report can be re-rendered with no toolchain on the machine.
 """
 
 from __future__ import annotations
@@ -21,23 +20,22 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from orchestrator.models import Environment, RunParameters
+from orchestrator import runner
+from orchestrator.models import Environment, Suite
 from orchestrator.rundir import RunDir, StepRecord, StepSpec, execute
 
 HOST_FILE = "environment/host.json"
 
 
+VERSION_LABEL = "version: "
+
+
 def _specs(root: Path) -> list[StepSpec]:
-    def spec(label: str, command: list[str], artifact: Optional[str] = None) -> StepSpec:
+    def spec(label: str, command: list[str]) -> StepSpec:
         return StepSpec(language="host", kind="environment", label=label, command=command,
-                        cwd=str(root), artifact=artifact, timeout=120)
+                        cwd=str(root), timeout=120)
 
     return [
-        spec("go version", ["go", "version"]),
-        spec("go env", ["go", "env", "GOVERSION", "GOARCH", "GOAMD64", "CGO_ENABLED", "GOFLAGS"]),
-        spec("rustc -vV", ["rustc", "-vV"]),
-        spec("pyperf metadata", [sys.executable, "-m", "pyperf", "collect_metadata", "-o",
-                                 "{step}/metadata.json"], artifact="metadata.json"),
         spec("systemd-detect-virt", ["systemd-detect-virt"]),
         spec("git commit", ["git", "rev-parse", "HEAD"]),
         spec("git status", ["git", "status", "--porcelain", "--untracked-files=no"]),
@@ -79,10 +77,12 @@ def host_facts(root: Path) -> dict:
         "kernel": f"{platform.system()} {platform.release()} {platform.machine()}",
         "page_size": os.sysconf("SC_PAGE_SIZE"),
         "memlock_limit": f"soft {lim(soft)}, hard {lim(hard)}",
-        "criterion_version": _lock_version(root / "rust" / "Cargo.lock", "criterion"),
-        "rust_profile": _bench_profile(root / "rust" / "Cargo.toml"),
-        "rustflags": os.environ.get("RUSTFLAGS", ""),
+        "build_env": {k: os.environ[k] for k in BUILD_ENV if os.environ.get(k)},
     }
+
+
+#: Environment variables that change how the languages build; recorded when set.
+BUILD_ENV = ("RUSTFLAGS", "CFLAGS", "CXXFLAGS", "GOFLAGS", "CGO_CFLAGS", "GOAMD64")
 
 
 def _read(path: str) -> Optional[str]:
@@ -93,58 +93,33 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
-def _lock_version(lock: Path, package: str) -> Optional[str]:
-    try:
-        text = lock.read_text()
-    except OSError:
-        return None
-    m = re.search(rf'^name = "{re.escape(package)}"\nversion = "([^"]+)"', text, re.M)
-    return m.group(1) if m else None
-
-
-def _bench_profile(manifest: Path) -> str:
-    """The settings of [profile.bench] / [profile.release] in Cargo.toml, or cargo's defaults."""
-    try:
-        text = manifest.read_text()
-    except OSError:
-        return "unknown"
-    found = []
-    for section in ("profile.release", "profile.bench"):
-        m = re.search(rf"^\[{re.escape(section)}\]\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
-        if m:
-            body = "; ".join(line.strip() for line in m.group(1).splitlines() if line.strip()
-                             and not line.strip().startswith("#"))
-            found.append(f"[{section}] {body}")
-    return " ".join(found) or "cargo bench defaults (opt-level 3)"
-
-
-def capture(rd: RunDir, root: Path, echo=None) -> None:
+def capture(rd: RunDir, root: Path, suite: Suite, build_root: Path, echo=None) -> None:
     """Save the environment's raw facts into the run folder (never raises for a missing tool)."""
     rd.write_extra(HOST_FILE, host_facts(root))
-    for spec in _specs(root):
+    for spec in _specs(root) + runner.version_steps(suite, build_root):
         if echo:
             echo(f"[environment] {spec.label}")
         execute(rd.new_step(spec))
 
 
-def load(rd: RunDir, params: Optional[RunParameters] = None) -> Environment:
+def load(rd: RunDir) -> Environment:
     """Build the Environment from what ``capture`` saved."""
     try:
         host = json.loads((rd.path / HOST_FILE).read_text())
     except (OSError, ValueError):
         host = {}
     out: dict[str, Optional[str]] = {}
-    meta: dict = {}
+    toolchains: dict[str, str] = {}
     for rec in rd.steps():
         if rec.spec.kind != "environment":
             continue
-        if rec.spec.artifact:
-            try:
-                meta = json.loads((rec.folder / rec.spec.artifact).read_text()).get("metadata", {})
-            except (OSError, ValueError, AttributeError):
-                meta = {}
+        text = _stdout(rec) if rec.exit_status is not None else None
+        if rec.spec.label.startswith(VERSION_LABEL):
+            if rec.ok and text:
+                toolchains[rec.spec.label[len(VERSION_LABEL):]] = "; ".join(
+                    line.strip() for line in text.splitlines() if line.strip())
             continue
-        out[rec.spec.label] = _stdout(rec) if rec.exit_status is not None else None
+        out[rec.spec.label] = text
         if rec.spec.label == "git status":
             out["git status ok"] = "yes" if rec.exit_status == 0 else None
 
@@ -155,46 +130,20 @@ def load(rd: RunDir, params: Optional[RunParameters] = None) -> Environment:
     if host.get("hypervisor_flag"):
         found.append("CPU hypervisor flag set: a virtual machine")
     virt = "; ".join(found) or ("none detected" if detected == "none" else None)
-    go_env = (out.get("go env") or "").splitlines()
-    go_flags = {}
-    for key, value in zip(["GOVERSION", "GOARCH", "GOAMD64", "CGO_ENABLED", "GOFLAGS"], go_env):
-        go_flags[key] = value
-    build_flags = {}
-    if go_flags:
-        build_flags["go"] = "go test -c; " + " ".join(f"{k}={v}" for k, v in go_flags.items()
-                                                      if k != "GOVERSION" and v != "")
-    if host.get("rust_profile"):
-        rf = host.get("rustflags")
-        build_flags["rust"] = host["rust_profile"] + (f"; RUSTFLAGS={rf}" if rf else "")
-    if meta.get("python_cflags"):
-        build_flags["python"] = f"CFLAGS {meta['python_cflags']}"
-    rustc = out.get("rustc -vV")
-    if rustc:
-        lines = rustc.splitlines()
-        llvm = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("LLVM version")), None)
-        rustc = lines[0] + (f" (LLVM {llvm})" if llvm else "")
-    threads = params.threads if params else None
     dirty = None
     if out.get("git status ok"):
         dirty = bool((out.get("git status") or "").strip())
     return Environment(
-        cpu_model=host.get("cpu_model") or meta.get("cpu_model_name"),
-        logical_cpus=host.get("logical_cpus") or meta.get("cpu_count"),
+        cpu_model=host.get("cpu_model"),
+        logical_cpus=host.get("logical_cpus"),
         physical_cpus=host.get("physical_cpus"),
         virtualization=virt,
         governor=host.get("governor") or "not exposed (no cpufreq in this machine)",
         kernel=host.get("kernel"),
         page_size=host.get("page_size"),
         memlock_limit=host.get("memlock_limit"),
-        go_version=out.get("go version"),
-        rustc_version=rustc,
-        python_version=meta.get("python_version"),
-        python_implementation=meta.get("python_implementation"),
-        gomaxprocs=(f"= T in every cell ({', '.join(map(str, threads))}); set with -test.cpu and GOMAXPROCS"
-                    if threads else None),
-        criterion_version=host.get("criterion_version"),
-        pyperf_version=meta.get("perf_version"),
-        build_flags=build_flags,
+        toolchains=toolchains,
+        build_flags=dict(host.get("build_env") or {}),
         git_commit=out.get("git commit"),
         git_dirty=dirty,
     )

@@ -10,7 +10,7 @@
   ``-T`` suffix (absent at T = 1, as ``go test`` prints it); one line per sample,
   its iteration count where known.
 - bencher's Benchmark Metric Format (``bmf.json``): for each
-  ``<language>/<canonical>/threads=<T>`` a ``latency`` measure in ns with the
+  ``<language>/<benchmark>[/<param>=<value>…]/threads=<T>`` a ``latency`` measure in ns with the
   median and its 95% interval.
 """
 
@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 
 from orchestrator import stats
-from orchestrator.models import LANGUAGES, Result, RunRecord
+from orchestrator.models import Result, RunRecord
 
 
 def go_name(r: Result) -> str:
     base = r.id.canonical or r.id.name
     camel = "".join(part.capitalize() for part in base.replace("_", "-").replace("/", "-").split("-"))
-    name = f"Benchmark{camel}"
+    name = f"Benchmark{camel}" + "".join(f"/{k}={v}" for k, v in sorted(r.id.params.items()))
     t = r.id.threads
     return name if t in (None, 1) else f"{name}-{t}"
 
@@ -36,7 +36,9 @@ def gobench_text(record: RunRecord) -> str:
     if env.cpu_model:
         lines.append(f"cpu: {env.cpu_model}")
     lines.append(f"benchnorm-run: {record.run_id}")
-    for lang in LANGUAGES:
+    order = record.suite.language_names() if record.suite else []
+    present = {r.id.language for r in record.results}
+    for lang in [x for x in order if x in present] + sorted(present - set(order)):
         rs = [r for r in record.results if r.id.language == lang]
         if not rs:
             continue
@@ -52,7 +54,8 @@ def gobench_text(record: RunRecord) -> str:
 def bmf_json(record: RunRecord) -> str:
     out = {}
     for r in record.results:
-        key = f"{r.id.language}/{r.id.canonical or r.id.name}/threads={r.id.threads or 'unknown'}"
+        params = "".join(f"/{k}={v}" for k, v in sorted(r.id.params.items()))
+        key = f"{r.id.language}/{r.id.canonical or r.id.name}{params}/threads={r.id.threads or 'unknown'}"
         ci = stats.median_ci(r.ns_per_op)
         out[key] = {
             "latency": {

@@ -8,14 +8,24 @@ keys sorted, lists in a fixed order, floats written as Python's shortest
 round-trip form, two-space indent, trailing newline. Loading that text and
 writing it again gives the same bytes, so regenerated docs diff cleanly.
 
+A suite (``Suite``) is data: the languages, how each is built and run, the
+benchmarks and the worker counts and parameters they run at, the events to
+count and the report's optional sections. ``orchestrator.manifest`` reads
+one from a TOML file; the record of a run embeds the suite it ran, so a
+report can be rendered again from ``results.json`` alone.
+
 Schema history:
-  1 — first version.
+  1 — first version (one built-in suite, languages and benchmarks fixed).
+  2 — the suite is data: ``suite`` embedded, languages and formats are plain
+      strings, ``BenchmarkId.params`` holds a cell's parameters besides T,
+      ``Environment.toolchains`` replaces one field per toolchain.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Literal, Optional
 
 from pydantic import (
@@ -27,31 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = 1
-
-#: Languages a result can belong to. ``python→go`` / ``python→rust`` are the
-#: Go and Rust kernels called from Python through ctypes.
-Language = Literal["go", "rust", "python", "python→go", "python→rust"]
-LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
-
-#: Interop rows → the language whose kernel they call.
-INTEROP_KERNEL: dict[str, str] = {"python→go": "go", "python→rust": "rust"}
-
-#: Native output formats the adapters read.
-Harness = Literal["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark"]
-HARNESSES: tuple[str, ...] = Harness.__args__  # type: ignore[attr-defined]
-
-#: The five canonical benchmarks of the kernel spec, in report order.
-CANONICAL_BENCHMARKS: tuple[str, ...] = (
-    "floor",
-    "sequential",
-    "parallel-owned",
-    "parallel-locked",
-    "parallel-shared",
-)
-
-#: Canonical benchmarks that always run with one worker (kernel.md).
-SINGLE_WORKER_BENCHMARKS: tuple[str, ...] = ("floor", "sequential")
+SCHEMA_VERSION = 2
 
 #: How the workers of one benchmark share the op budget.
 #: ``sequential``: one worker runs every op. ``parallel``: T workers pull ops
@@ -59,7 +45,7 @@ SINGLE_WORKER_BENCHMARKS: tuple[str, ...] = ("floor", "sequential")
 #: ``unknown``: the output alone cannot tell.
 Mode = Literal["sequential", "parallel", "unknown"]
 
-Step = Literal["build", "run", "parse", "syscalls", "environment"]
+Step = Literal["build", "verify", "run", "parse", "syscalls", "environment"]
 
 
 class _Model(BaseModel):
@@ -88,13 +74,8 @@ class Environment(_Model):
     kernel: Optional[str] = None
     page_size: Optional[int] = Field(default=None, ge=1)
     memlock_limit: Optional[str] = None
-    go_version: Optional[str] = None
-    rustc_version: Optional[str] = None
-    python_version: Optional[str] = None
-    python_implementation: Optional[str] = None
-    gomaxprocs: Optional[str] = None
-    criterion_version: Optional[str] = None
-    pyperf_version: Optional[str] = None
+    toolchains: dict[str, str] = Field(
+        default_factory=dict, description="label → version, from each language's declared commands")
     build_flags: dict[str, str] = Field(default_factory=dict)
     git_commit: Optional[str] = None
     git_dirty: Optional[bool] = None
@@ -102,13 +83,16 @@ class Environment(_Model):
 
 
 class BenchmarkId(_Model):
-    """What was measured, in the harness's words and in ours."""
+    """What was measured, in the harness's words and in the suite's."""
 
-    language: Language
-    harness: Harness
-    name: str = Field(min_length=1, description="the harness's own name, as printed")
+    language: str = Field(min_length=1)
+    harness: str = Field(min_length=1, description="the output format it was read from")
+    name: str = Field(min_length=1, description="the harness's own name, without its worker-count notation")
     canonical: Optional[str] = Field(
-        default=None, description="canonical benchmark name when known (kernel.md)"
+        default=None, description="the suite's benchmark name, once the name is mapped onto the suite"
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict, description="the cell's parameters besides T (a suite's axes), e.g. size=64"
     )
     threads: Optional[int] = Field(
         default=None, ge=1, description="worker count T; None when it cannot be known"
@@ -126,14 +110,9 @@ class BenchmarkId(_Model):
         return v
 
     def key(self) -> tuple:
-        """Sort key: language, canonical order, T, then the harness name."""
-        canon = (
-            CANONICAL_BENCHMARKS.index(self.canonical)
-            if self.canonical in CANONICAL_BENCHMARKS
-            else len(CANONICAL_BENCHMARKS)
-        )
-        lang = LANGUAGES.index(self.language)
-        return (lang, canon, self.canonical or "", self.threads or 0, self.name, self.harness)
+        """Sort key: language, benchmark, parameters, T, then the harness name."""
+        return (self.language, self.canonical or "", sorted(self.params.items()), self.threads or 0,
+                self.name, self.harness)
 
 
 class Measurement(_Model):
@@ -210,7 +189,7 @@ class ParseIssue(_Model):
 class Failure(_Model):
     """A step of one language that did not complete."""
 
-    language: Language
+    language: str = Field(min_length=1)
     step: Step
     message: str = Field(min_length=1)
     command: Optional[list[str]] = None
@@ -218,23 +197,25 @@ class Failure(_Model):
     stderr_tail: str = ""
     log_path: Optional[str] = None
     benchmark: Optional[str] = None
+    params: dict[str, str] = Field(default_factory=dict)
     threads: Optional[int] = Field(default=None, ge=1)
 
 
 class SyscallCount(_Model):
-    """mprotect calls per op for one (language, benchmark, T) cell.
+    """The suite's counted event per op for one (language, benchmark, parameters, T) cell.
 
     ``per_op`` holds one figure per repetition: (count(2N) − count(N)) / N.
-    ``open_share`` (parallel-shared) is, per repetition, the ops runner's own
-    count of 0→1 open transitions over the ops of both runs: the share of ops
-    that paid for their own open/close. ``calls_per_cycle`` checks the counter
-    against it: the slope of counted calls on transitions across all runs.
-    ``method`` is how the calls were counted; ``none`` means not measured and
-    ``reason`` says why.
+    Where the suite declares a cycle counter (``Suite.report.exposure``), the
+    ops runner reports how many of its ops paid for a whole cycle of the
+    counted calls: ``open_share`` is, per repetition, those cycles over the
+    ops of both runs, and ``calls_per_cycle`` checks the counter against them:
+    the slope of counted calls on cycles across all runs. ``method`` is how
+    the calls were counted; ``none`` means not measured and ``reason`` says why.
     """
 
-    language: Language
+    language: str = Field(min_length=1)
     canonical: str
+    params: dict[str, str] = Field(default_factory=dict)
     threads: int = Field(ge=1)
     method: Literal["perf", "strace", "none"]
     ops: Optional[int] = Field(default=None, ge=1)
@@ -244,16 +225,16 @@ class SyscallCount(_Model):
     )
     open_share: list[float] = Field(
         default_factory=list,
-        description="parallel-shared: open transitions / ops, per repetition",
+        description="cycles counted by the ops runner / ops, per repetition",
     )
     transitions: list[tuple[int, int]] = Field(
         default_factory=list,
-        description="parallel-shared: the runner's open transitions at N and at 2N, per repetition",
+        description="the ops runner's cycles at N and at 2N, per repetition",
     )
     calls_per_cycle: Optional[float] = Field(
         default=None,
-        description="parallel-shared: least-squares slope of the counted calls on the runner's open "
-        "transitions over every run of the cell (2.00 when each open/close is one mprotect pair)",
+        description="least-squares slope of the counted calls on the runner's cycles over every run "
+        "of the cell (the calls one cycle costs)",
     )
     reason: Optional[str] = None
 
@@ -261,7 +242,7 @@ class SyscallCount(_Model):
     @classmethod
     def _finite_per_op(cls, v: list[float]) -> list[float]:
         # A difference of two counts: it can fall below zero when the runs
-        # behave differently (parallel-shared's overlap varies run to run).
+        # behave differently (how often workers overlap varies run to run).
         for i, x in enumerate(v):
             if math.isnan(x) or math.isinf(x):
                 raise ValueError(f"per_op[{i}] is not a finite number")
@@ -287,18 +268,14 @@ class SyscallCount(_Model):
 class RunParameters(_Model):
     """The normalized parameters every language ran with."""
 
-    threads: list[int] = Field(default_factory=lambda: [1])
+    threads: list[int] = Field(default_factory=lambda: [1],
+                               description="worker counts of the parallel benchmarks that declare none")
     samples: int = Field(default=10, ge=1)
-    benchmarks: list[str] = Field(default_factory=lambda: list(CANONICAL_BENCHMARKS))
+    benchmarks: list[str] = Field(default_factory=list, description="benchmarks asked for; empty: all")
     quick: bool = False
     interleave: bool = True
     rounds: int = Field(default=1, ge=1)
-    languages: list[Language] = Field(default_factory=list, description="languages the run asked for")
-
-    def cells(self) -> list[tuple[str, int]]:
-        """Every (benchmark, T) cell these parameters ask for, in report order."""
-        return [(b, t) for b in self.benchmarks
-                for t in ([1] if b in SINGLE_WORKER_BENCHMARKS else self.threads)]
+    languages: list[str] = Field(default_factory=list, description="languages the run asked for")
 
     @field_validator("threads")
     @classmethod
@@ -311,6 +288,334 @@ class RunParameters(_Model):
         return v
 
 
+# --- the suite: what a run measures, declared as data --------------------------
+
+#: Placeholders a command template may use, by where it is used. A suite's
+#: axis names may be used wherever a cell is known (bench, ids, ops).
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "build": frozenset({"build", "python", "workdir", "suite"}),
+    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "name", "bench",
+                        "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds"}),
+    "ops": frozenset({"build", "python", "workdir", "suite", "bench", "id", "name", "threads", "ops"}),
+    "verify": frozenset({"build", "python", "workdir", "suite", "vectors"}),
+    "version": frozenset({"build", "python", "workdir", "suite"}),
+    "ids": frozenset(),
+}
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{name}`` placeholders of a template, in order."""
+    return _PLACEHOLDER.findall(text)
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{name}`` placeholders; names without a value are left as they are."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+                            template)
+
+
+class LanguageSpec(_Model):
+    """How one language of a suite is built, run, counted and verified."""
+
+    name: str = Field(min_length=1)
+    display: str = Field(default="", description="the name in the report's title, e.g. Go; default: name")
+    format: str = Field(min_length=1, description="the adapter that reads the harness's output")
+    harness: str = Field(default="", description="the harness in words, for the report")
+    workdir: str = Field(default=".", description="folder the commands run in, relative to the manifest")
+    build: list[list[str]] = Field(default_factory=list, description="build commands, in order")
+    bench: list[str] = Field(default_factory=list, description="one cell's bench command")
+    env: dict[str, str] = Field(default_factory=dict, description="environment of the bench command")
+    artifact: Optional[str] = Field(
+        default=None, description="what the harness writes in the step folder ({out}); default: stdout")
+    parallel_name: str = Field(
+        default="{id}", description="how the harness names a parallel cell, from {id} and {threads}")
+    min_samples: int = Field(default=1, ge=1, description="fewest samples the harness accepts per call")
+    ops: Optional[list[str]] = Field(default=None, description="the ops runner: N ops of one cell")
+    verify: Optional[list[str]] = Field(default=None, description="prints NAME RESULT per shared vector")
+    versions: dict[str, list[str]] = Field(default_factory=dict, description="label → version command")
+    calls: Optional[str] = Field(default=None, description="the language whose implementation this one drives")
+    names_as: Optional[str] = Field(default=None, description="benchmarks are named as in this language")
+
+    def commands(self) -> list[tuple[str, list[str]]]:
+        """Every command template with the placeholder set it may use."""
+        out = [("build", c) for c in self.build] + [("bench", self.bench)]
+        if self.ops:
+            out.append(("ops", self.ops))
+        if self.verify:
+            out.append(("verify", self.verify))
+        out += [("version", c) for c in self.versions.values()]
+        return out
+
+
+class BenchmarkSpec(_Model):
+    """One benchmark of a suite: its mode, where it runs, and each language's name for it."""
+
+    name: str = Field(min_length=1)
+    mode: Literal["sequential", "parallel"]
+    description: str = ""
+    threads: Optional[list[int]] = Field(
+        default=None, description="parallel only: worker counts; default: the run's --threads")
+    axes: list[str] = Field(default_factory=list, description="the suite's axes this benchmark runs over")
+    bytes_per_op: Optional[str] = Field(
+        default=None, description="bytes one op processes: an axis name or a number (gives MB/s)")
+    ids: dict[str, str] = Field(description="language → the harness's name for it, with {axis} placeholders")
+
+    @model_validator(mode="after")
+    def _threads_only_when_parallel(self) -> "BenchmarkSpec":
+        if self.threads is not None:
+            if self.mode == "sequential":
+                raise ValueError("threads: a sequential benchmark runs one "
+                                 "worker; worker counts are for parallel benchmarks")
+            if not self.threads or any(t < 1 for t in self.threads):
+                raise ValueError("threads: worker counts must be positive")
+        return self
+
+    def worker_counts(self, requested: list[int]) -> list[int]:
+        """The T this benchmark runs at: 1 when sequential, else its own list or the run's.
+
+        This is the one place that rule is written.
+        """
+        if self.mode == "sequential":
+            return [1]
+        return sorted(set(self.threads or requested))
+
+
+class BaselineSpec(_Model):
+    """"Where the time goes": ``benchmark`` is the bare cost inside ``of``."""
+
+    benchmark: str
+    of: str
+    text: str = ""
+
+
+class NaiveSpec(_Model):
+    """The naive pairing: ``language``'s parallel benchmarks at every CPU against the others' ``against``."""
+
+    language: str
+    against: str
+    text: str = ""
+
+
+class ExposureSpec(_Model):
+    """A cycle counter the ops runners report for ``benchmarks`` (key in their JSON line)."""
+
+    benchmarks: list[str] = Field(min_length=1)
+    key: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    text: str = ""
+
+
+class EventSpec(_Model):
+    """An event counted per op through the ops runners: perf tracepoint, else strace."""
+
+    label: str = Field(min_length=1, description="words for the report, e.g. 'open calls'")
+    tracepoint: str = Field(min_length=1, description="perf event, e.g. syscalls:sys_enter_open")
+    syscall: str = Field(min_length=1, description="the syscall strace counts")
+    ops: int = Field(default=10000, ge=1)
+    quick_ops: int = Field(default=2000, ge=1)
+    text: str = ""
+
+
+class ReportSpec(_Model):
+    """A suite's own words and optional sections in the report."""
+
+    intro: str = ""
+    parallel: str = ""
+    interop: str = ""
+    baseline: Optional[BaselineSpec] = None
+    naive: Optional[NaiveSpec] = None
+    exposure: Optional[ExposureSpec] = None
+
+
+class Axis(_Model):
+    """A parameter besides T, e.g. ``size`` over 64, 4096 and 1048576 bytes; part of every cell's key."""
+
+    name: str = Field(min_length=1)
+    values: list[str] = Field(min_length=1)
+
+
+class Vector(_Model):
+    """One shared input every language's verify command answers."""
+
+    name: str = Field(min_length=1)
+    expected: str = Field(description="the answer every language must print for it")
+
+
+class Suite(_Model):
+    """A cross-language suite: the one source of what a run builds, runs and pairs."""
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    default: bool = Field(default=False, description="the suite bench tasks run without --suite")
+    path: Optional[str] = Field(default=None, description="folder the manifest was read from")
+    languages: list[LanguageSpec] = Field(min_length=1)
+    axes: list[Axis] = Field(default_factory=list, description="parameters besides T, with their values")
+    benchmarks: list[BenchmarkSpec] = Field(min_length=1)
+    events: Optional[EventSpec] = None
+    vectors: list[Vector] = Field(default_factory=list)
+    vectors_file: Optional[str] = Field(default=None, description="the vectors' inputs, for {vectors}")
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Suite":
+        langs = [lang.name for lang in self.languages]
+        axes = {a.name for a in self.axes}
+        _no_duplicates("axes", [a.name for a in self.axes])
+        _no_duplicates("languages", langs)
+        _no_duplicates("benchmarks", [b.name for b in self.benchmarks])
+        for lang in self.languages:
+            for ref, what in ((lang.calls, "calls"), (lang.names_as, "names_as")):
+                if ref is not None and ref not in langs:
+                    raise ValueError(f"languages.{lang.name}.{what}: {ref!r} is not a language of this suite")
+            for kind, command in lang.commands():
+                allowed = PLACEHOLDERS[kind] | (axes if kind in ("bench", "ops") else set())
+                for arg in command:
+                    _check_placeholders(f"languages.{lang.name}.{kind}", arg, allowed)
+            for key, value in lang.env.items():
+                _check_placeholders(f"languages.{lang.name}.env.{key}", value,
+                                    PLACEHOLDERS["bench"] | axes)
+            _check_placeholders(f"languages.{lang.name}.parallel_name", lang.parallel_name,
+                                {"id", "threads"})
+            if lang.verify and not self.vectors:
+                raise ValueError(f"languages.{lang.name}.verify: the suite declares no vectors to verify")
+        for i, b in enumerate(self.benchmarks):
+            where = f"benchmarks[{i}] ({b.name})"
+            for axis in b.axes:
+                if axis not in axes:
+                    raise ValueError(f"{where}.axes: {axis!r} is not an axis of this suite "
+                                     f"(axes: {', '.join(sorted(axes)) or 'none'})")
+            if b.bytes_per_op is not None and b.bytes_per_op not in b.axes and not b.bytes_per_op.isdigit():
+                raise ValueError(f"{where}.bytes_per_op: {b.bytes_per_op!r} is neither an axis of the "
+                                 "benchmark nor a number of bytes")
+            for key, template in b.ids.items():
+                if key not in langs:
+                    raise ValueError(f"{where}.ids.{key}: {key!r} is not a language of this suite")
+                _check_placeholders(f"{where}.ids.{key}", template, set(b.axes))
+        names = {b.name for b in self.benchmarks}
+        r = self.report
+        for ref, where in ((r.baseline and r.baseline.benchmark, "report.baseline.benchmark"),
+                           (r.baseline and r.baseline.of, "report.baseline.of"),
+                           (r.naive and r.naive.against, "report.naive.against"),
+                           *((b, "report.exposure.benchmarks") for b in (r.exposure.benchmarks
+                                                                         if r.exposure else []))):
+            if ref is not None and ref not in names:
+                raise ValueError(f"{where}: {ref!r} is not a benchmark of this suite")
+        if r.naive and r.naive.language not in langs:
+            raise ValueError(f"report.naive.language: {r.naive.language!r} is not a language of this suite")
+        return self
+
+    # -- what the core asks the suite ------------------------------------------
+
+    def language(self, name: str) -> LanguageSpec:
+        for lang in self.languages:
+            if lang.name == name:
+                return lang
+        raise KeyError(name)
+
+    def language_names(self) -> list[str]:
+        return [lang.name for lang in self.languages]
+
+    def benchmark(self, name: str) -> Optional[BenchmarkSpec]:
+        return next((b for b in self.benchmarks if b.name == name), None)
+
+    def native_languages(self) -> list[str]:
+        """Languages that run their own implementation (not one driving another's)."""
+        return [lang.name for lang in self.languages if lang.calls is None]
+
+    def order(self, language: str) -> int:
+        names = self.language_names()
+        return names.index(language) if language in names else len(names)
+
+    def benchmark_order(self, name: Optional[str]) -> int:
+        names = [b.name for b in self.benchmarks]
+        return names.index(name) if name in names else len(names)
+
+    def param_sets(self, bench: BenchmarkSpec) -> list[dict[str, str]]:
+        """Every combination of the benchmark's axis values, in declaration order."""
+        values = {a.name: a.values for a in self.axes}
+        out: list[dict[str, str]] = [{}]
+        for axis in bench.axes:
+            out = [{**p, axis: v} for p in out for v in values[axis]]
+        return out
+
+    def cells(self, params: RunParameters) -> list["CellKey"]:
+        """Every (benchmark, parameters, T) cell a run with these parameters asks for, in report order."""
+        wanted = params.benchmarks or [b.name for b in self.benchmarks]
+        return [CellKey(benchmark=b.name, params=p, threads=t)
+                for b in self.benchmarks if b.name in wanted
+                for p in self.param_sets(b)
+                for t in b.worker_counts(params.threads)]
+
+    def harness_id(self, language: str, benchmark: str, params: dict[str, str]) -> Optional[str]:
+        """The harness's own name of a benchmark in ``language`` (thread notation excluded)."""
+        lang = self.language(language)
+        bench = self.benchmark(benchmark)
+        if bench is None:
+            return None
+        template = bench.ids.get(lang.names_as or lang.name) or bench.ids.get(lang.name)
+        return None if template is None else render(template, params)
+
+    def harness_name(self, language: str, cell: "CellKey") -> Optional[str]:
+        """The name the harness gives a cell, thread notation included where the language adds it."""
+        ident = self.harness_id(language, cell.benchmark, cell.params)
+        bench = self.benchmark(cell.benchmark)
+        if ident is None or bench is None:
+            return None
+        if bench.mode == "parallel":
+            return render(self.language(language).parallel_name, {"id": ident, "threads": cell.threads})
+        return ident
+
+
+class CellKey(_Model):
+    """One cell of a comparison: a benchmark, its parameters besides T, and T."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    benchmark: str
+    params: dict[str, str] = Field(default_factory=dict)
+    threads: int = Field(ge=1)
+
+    def __hash__(self) -> int:
+        return hash((self.benchmark, tuple(sorted(self.params.items())), self.threads))
+
+    def label(self) -> str:
+        """``hash size=64 T=2``: how progress lines and gaps name the cell."""
+        return " ".join([self.benchmark, *(f"{k}={v}" for k, v in sorted(self.params.items())),
+                         f"T={self.threads}"])
+
+
+def param_text(params: dict[str, str]) -> str:
+    """``mode=x, size=64`` (sorted) or the empty string."""
+    return ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def _no_duplicates(what: str, names: list[str]) -> None:
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise ValueError(f"{what}: {n!r} is declared twice")
+        seen.add(n)
+
+
+def _check_placeholders(where: str, template: str, allowed: set[str] | frozenset[str]) -> None:
+    for name in placeholders(template):
+        if name not in allowed:
+            raise ValueError(f"{where}: unknown placeholder {{{name}}} in {template!r} "
+                             f"(allowed: {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'})")
+
+
+class InputFile(_Model):
+    """An output a user brought to ``compare``: whose it is, where, and how it was read."""
+
+    language: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    format: str = Field(min_length=1)
+    declared: Optional[str] = Field(default=None, description="the --mode declaration for it, if any")
+
+
 class RunRecord(_Model):
     """Everything one run measured, failed at, or could not read."""
 
@@ -319,6 +624,8 @@ class RunRecord(_Model):
     started_at: str
     finished_at: Optional[str] = None
     parameters: RunParameters = Field(default_factory=RunParameters)
+    suite: Optional[Suite] = Field(default=None, description="the suite the run measured; None: derived")
+    inputs: list[InputFile] = Field(default_factory=list, description="compare: the outputs it was given")
     environment: Environment = Field(default_factory=Environment)
     results: list[Result] = Field(default_factory=list)
     issues: list[ParseIssue] = Field(default_factory=list)
@@ -346,20 +653,17 @@ class RunRecord(_Model):
                 "failures": sorted(
                     self.failures,
                     key=lambda f: (
-                        LANGUAGES.index(f.language),
+                        f.language,
                         f.step,
                         f.benchmark or "",
+                        sorted(f.params.items()),
                         f.threads or 0,
                         f.message,
                     ),
                 ),
                 "syscalls": sorted(
                     self.syscalls,
-                    key=lambda s: (
-                        LANGUAGES.index(s.language),
-                        _canon_index(s.canonical),
-                        s.threads,
-                    ),
+                    key=lambda s: (s.language, s.canonical, sorted(s.params.items()), s.threads),
                 ),
             }
         )
@@ -390,6 +694,35 @@ class RunRecord(_Model):
 UPGRADES: dict[int, Any] = {}
 
 
+def _upgrade_1(raw: dict) -> dict:
+    """1 → 2: one field per toolchain becomes ``toolchains``; no suite is embedded.
+
+    A version-1 record names no suite; it is read with a suite derived from
+    its results (see ``orchestrator.derive``).
+    """
+    out = dict(raw)
+    env = dict(out.get("environment") or {})
+    toolchains = {}
+    for field, label in (("go_version", "Go"), ("rustc_version", "rustc"), ("criterion_version", "criterion"),
+                         ("pyperf_version", "pyperf")):
+        value = env.pop(field, None)
+        if value:
+            toolchains[label] = value
+    python = " ".join(x for x in (env.pop("python_implementation", None), env.pop("python_version", None)) if x)
+    if python:
+        toolchains["Python"] = python
+    gomaxprocs = env.pop("gomaxprocs", None)
+    if gomaxprocs:
+        env["extra"] = {**(env.get("extra") or {}), "GOMAXPROCS": gomaxprocs}
+    env["toolchains"] = toolchains
+    out["environment"] = env
+    out["schema_version"] = 2
+    return out
+
+
+UPGRADES[1] = _upgrade_1
+
+
 def upgrade(raw: dict) -> dict:
     """Bring a results.json dict up to ``SCHEMA_VERSION``, or say which version is needed."""
     version = raw.get("schema_version")
@@ -413,10 +746,6 @@ def upgrade(raw: dict) -> dict:
         raw = step(raw)
         version = raw["schema_version"]
     return raw
-
-
-def _canon_index(name: str) -> int:
-    return CANONICAL_BENCHMARKS.index(name) if name in CANONICAL_BENCHMARKS else len(CANONICAL_BENCHMARKS)
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -1,26 +1,24 @@
-"""Harness benchmark names → canonical names and worker counts.
+"""Worker-count notation in harness benchmark names.
 
-Each harness spells the same benchmark its own way; these pure functions
-read the notation and nothing else:
+Each harness writes T its own way; these pure functions split it off and
+leave the rest of the name as the harness printed it:
 
-  Go         BenchmarkParallelShared-2       → parallel-shared, GOMAXPROCS 2
-             BenchmarkSequential             → sequential, GOMAXPROCS 1 (no suffix means 1)
-  criterion  secret/parallel-shared/threads=2 → parallel-shared, T = 2
-  pyperf     parallel-shared/threads=2        → parallel-shared, T = 2
+  Go         BenchmarkHash/size=64-2      → BenchmarkHash/size=64, GOMAXPROCS 2
+             BenchmarkHash                → BenchmarkHash, no suffix (GOMAXPROCS 1)
+  criterion  group/hash/threads=2         → group/hash, T = 2
+  pyperf     hash/threads=2               → hash, T = 2
 
-A name that does not map to one of the five canonical benchmarks gets
-``None``; callers may pass an explicit mapping for such names.
+Which suite benchmark a name stands for is decided later, once, by
+``orchestrator.normalize`` with the suite's declared ids.
 """
 
 from __future__ import annotations
 
 import re
 
-from orchestrator.models import CANONICAL_BENCHMARKS
 
 _GO_SUFFIX = re.compile(r"^(?P<base>.*?)-(?P<procs>\d+)$")
 _THREADS_SEGMENT = re.compile(r"^threads=(?P<t>\d+)$")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def split_go_suffix(name: str) -> tuple[str, int | None]:
@@ -42,27 +40,3 @@ def split_threads_segment(name: str) -> tuple[str, int | None]:
         else:
             kept.append(part)
     return "/".join(kept), threads
-
-
-def kebab(word: str) -> str:
-    """``ParallelShared`` → ``parallel-shared``; ``parallel_shared`` → ``parallel-shared``."""
-    return _CAMEL.sub("-", word).replace("_", "-").lower()
-
-
-def canonical(name: str, mapping: dict[str, str] | None = None) -> str | None:
-    """The canonical benchmark a harness name stands for, or None.
-
-    ``name`` must already be free of thread notation (a Go ``-N`` suffix or a
-    ``threads=T`` segment). ``mapping`` maps whole harness names (or their
-    last path segment) to canonical names and wins over the rules.
-    """
-    if mapping:
-        for key in (name, name.rsplit("/", 1)[-1]):
-            if key in mapping:
-                return mapping[key]
-    last = name.rsplit("/", 1)[-1]
-    if last.startswith("Benchmark"):
-        last = last[len("Benchmark"):]
-    last = last.split("/")[0]
-    candidate = kebab(last)
-    return candidate if candidate in CANONICAL_BENCHMARKS else None

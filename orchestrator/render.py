@@ -27,13 +27,8 @@ def environment_rows(env: Environment) -> list[tuple[str, str]]:
         ("kernel", env.kernel),
         ("page size", f"{env.page_size} bytes" if env.page_size else None),
         ("RLIMIT_MEMLOCK", env.memlock_limit),
-        ("Go", env.go_version),
-        ("GOMAXPROCS", env.gomaxprocs),
-        ("rustc", env.rustc_version),
-        ("criterion", env.criterion_version),
-        ("Python", " ".join(x for x in (env.python_implementation, env.python_version) if x) or None),
-        ("pyperf", env.pyperf_version),
     ]
+    rows += sorted(env.toolchains.items())
     rows += [(f"build flags ({k})", f"`{v}`") for k, v in sorted(env.build_flags.items())]
     commit = env.git_commit
     if commit:
@@ -67,15 +62,29 @@ def _env() -> jinja2.Environment:
 
 
 def markdown(data: report.ReportData) -> str:
-    floor_tables = [t for t in data.all_tables if t.benchmark == "floor" and t.threads == 1]
+    suite = data.suite
+    base = suite.report.baseline
+    floor_tables = [t for t in data.all_tables if base and t.benchmark == base.benchmark and t.threads == 1]
     n_tests = sum(len(t.pairs) for t in data.all_tables)
+    measured = {r.id.language for r in data.record.results}
+    drivers = {lang.name for lang in suite.languages if lang.calls}
+    shown = [lang for lang in suite.languages if lang.name in measured and lang.name not in drivers]
+    languages = [lang.name for lang in shown]
+    harnesses = list(dict.fromkeys(lang.harness or lang.format for lang in suite.languages
+                                   if lang.name in languages))
     text = _env().get_template("report.md.j2").render(
         d=data,
+        suite=suite,
         record=data.record,
         env=data.record.environment,
         environment_rows=environment_rows(data.record.environment),
-        floor_table=floor_tables[0] if floor_tables else None,
+        floor_table=floor_tables[0] if len(floor_tables) == 1 else None,
         n_tests=n_tests,
+        languages=[lang.display or lang.name for lang in shown],
+        harnesses=harnesses,
+        has_params=any(t.params for t in data.all_tables),
+        has_parallel=any(b.mode == "parallel" for b in suite.benchmarks),
+        event_label=suite.events.label if suite.events else "counted calls",
     )
     return _tidy(text)
 
@@ -108,7 +117,7 @@ def publish(record, out_dir: Path, charts: bool = True) -> dict[str, Path]:
     if charts:
         data.charts = charts_mod.write_charts(data, out_dir / "charts")
     else:
-        data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+        data.charts = charts_mod.links(data)
     md = out_dir / "REPORT.md"
     atomic_write(md, markdown(data))
     written["report"] = md
@@ -123,8 +132,10 @@ def publish(record, out_dir: Path, charts: bool = True) -> dict[str, Path]:
 
 def check(record, out_dir: Path) -> list[str]:
     """What differs between the committed report and what ``record`` renders to."""
+    from orchestrator import charts as charts_mod
+
     data = report.build(record)
-    data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+    data.charts = charts_mod.links(data)
     expected = markdown(data)
     path = out_dir / "REPORT.md"
     try:

@@ -5,6 +5,11 @@ statistic from the raw samples (``stats``), corrects the whole table's tests
 with Holm–Bonferroni, and returns plain data for the template. A verdict
 ("1.04× slower") is given only when the corrected test is significant;
 otherwise the row says "no significant difference" with the interval.
+
+What the report holds comes from the record's suite: its benchmarks and
+their order, which languages drive another's implementation (their own
+section), and the optional sections the suite declares — a baseline ("where
+the time goes"), the naive pairing, an exposure counter.
 """
 
 from __future__ import annotations
@@ -13,11 +18,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from orchestrator import normalize, stats
-from orchestrator.models import INTEROP_KERNEL, LANGUAGES, Result, RunRecord, SyscallCount
+from orchestrator import derive, normalize, stats
+from orchestrator.models import Result, RunRecord, Suite, SyscallCount, param_text
 
-PARALLEL = ("parallel-owned", "parallel-locked", "parallel-shared")
-INTEROP_BENCHMARKS = ("floor", "sequential", "parallel-owned")
 CV_LIMIT = 0.05
 MIN_SAMPLES = 5
 
@@ -66,9 +69,10 @@ class Row:
     p_adj: Optional[float] = None
     verdict: str = ""
     fastest: bool = False
-    mprotect_per_op: Optional[str] = None
-    speedup: Optional[float] = None  # same language's sequential median / this median
+    events_per_op: Optional[str] = None
+    speedup: Optional[float] = None  # same language's median at T = 1 / this median
     open_share: Optional[str] = None
+    bytes_per_op: Optional[int] = None
 
     @property
     def ci(self) -> str:
@@ -81,6 +85,13 @@ class Row:
     @property
     def ops_per_s(self) -> float:
         return 1e9 / self.median if self.median > 0 else math.inf
+
+    @property
+    def mb_per_s(self) -> Optional[float]:
+        """Throughput from the declared bytes per op (10^6 bytes per second), the same for every language."""
+        if self.bytes_per_op is None:
+            return None
+        return self.bytes_per_op * 1e3 / self.median if self.median > 0 else math.inf
 
     @property
     def unstable(self) -> list[str]:
@@ -116,10 +127,16 @@ class Table:
     threads: int
     rows: list[Row] = field(default_factory=list)
     pairs: list[PairStat] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        """``hash (size=64)``: the benchmark and its parameters besides T."""
+        return f"{self.benchmark} ({param_text(self.params)})" if self.params else self.benchmark
 
     @property
     def title(self) -> str:
-        return f"{self.benchmark}, T = {self.threads}"
+        return f"{self.subject}, T = {self.threads}"
 
     def row(self, language: str) -> Optional[Row]:
         for r in self.rows:
@@ -137,7 +154,7 @@ class Table:
         return None
 
 
-def _row(result: Result) -> Row:
+def _row(result: Result, bytes_per_op: Optional[int] = None) -> Row:
     xs = result.ns_per_op
     ci = stats.median_ci(xs)
     return Row(
@@ -149,12 +166,23 @@ def _row(result: Result) -> Row:
         ci_coverage=ci.coverage,
         n=len(xs),
         cv=stats.cv(xs),
+        bytes_per_op=bytes_per_op,
     )
 
 
-def _table(cell: normalize.Cell) -> Table:
-    rows = [_row(r) for _, r in sorted(cell.by_language.items(), key=lambda kv: LANGUAGES.index(kv[0]))]
-    t = Table(cell.benchmark, cell.mode, cell.threads, rows)
+def bytes_per_op(suite: Suite, benchmark: str, params: dict[str, str]) -> Optional[int]:
+    """The bytes one op processes, from the benchmark's declaration (an axis or a number)."""
+    bench = suite.benchmark(benchmark)
+    if bench is None or bench.bytes_per_op is None:
+        return None
+    text = params.get(bench.bytes_per_op, bench.bytes_per_op)
+    return int(text) if str(text).isdigit() else None
+
+
+def _table(cell: normalize.Cell, suite: Suite) -> Table:
+    size = bytes_per_op(suite, cell.benchmark, cell.params)
+    rows = [_row(r, size) for r in cell.by_language.values()]
+    t = Table(cell.benchmark, cell.mode, cell.threads, rows, params=dict(cell.params))
     for i, ra in enumerate(rows):
         for rb in rows[i + 1:]:
             c = stats.compare(ra.result.ns_per_op, rb.result.ns_per_op)
@@ -199,24 +227,24 @@ def _verdicts(tables: list[Table]) -> None:
 
 @dataclass
 class Breakdown:
-    """Where one language's sequential time goes."""
+    """Where one language's time goes: the suite's baseline benchmark inside another."""
 
     language: str
     floor: Row
     sequential: Row
     overhead_ns: float
-    mprotect_share: float
-    mprotect_per_op: Optional[str]
+    share: float
+    events_per_op: Optional[str]
 
 
 @dataclass
 class NaiveLine:
-    go_benchmark: str
-    go_threads: int
+    benchmark: str
+    threads: int
     other: str
-    go_median: float
+    parallel_median: float
     other_median: float
-    naive_ratio: float  # other / go: "how many times slower the other looks"
+    naive_ratio: float  # other / parallel: "how many times slower the other looks"
 
 
 @dataclass
@@ -229,6 +257,8 @@ class LikeLine:
 
 @dataclass
 class Naive:
+    language: str
+    against: str
     lines: list[NaiveLine]
     like_for_like: list[LikeLine]
     sentence: str
@@ -244,19 +274,31 @@ class Missing:
 
 @dataclass
 class CountCheck:
-    """For parallel-shared: how the mprotect figure was obtained, per cell."""
+    """For an exposure benchmark: how the counted figure was obtained, per cell."""
 
     language: str
     threads: int
     calls_per_cycle: Optional[float]
     share: Optional[float]
     differenced: list[float]
+    benchmark: str = ""
+
+
+@dataclass
+class Headline:
+    """Which T the parallel headline uses, and why."""
+
+    threads: Optional[int]
+    note: str
 
 
 @dataclass
 class ReportData:
     record: RunRecord
-    cpus: int
+    suite: Suite
+    derived: bool
+    cpus: Optional[int]
+    head: Headline
     headline: list[Table]
     all_tables: list[Table]
     breakdown: list[Breakdown]
@@ -270,6 +312,10 @@ class ReportData:
     missing: list[Missing]
     count_checks: list[CountCheck] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> bool:
+        return any(r.bytes_per_op is not None for t in self.all_tables for r in t.rows)
 
 
 def _syscall_text(sc: Optional[SyscallCount]) -> Optional[str]:
@@ -287,60 +333,90 @@ def _syscall_text(sc: Optional[SyscallCount]) -> Optional[str]:
 
 
 def _share_text(sc: Optional[SyscallCount]) -> Optional[str]:
-    """Protection cycles per op: the share of ops that opened and closed the page themselves."""
+    """Cycles per op: the share of ops that paid for a whole cycle of the counted calls themselves."""
     if sc is None or not sc.open_share:
         return None
     vals = sc.open_share
     return f"{stats.median(vals):.3f} (runs: {', '.join(f'{v:.3f}' for v in vals)})"
 
 
-def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
-    cpus = cpus or record.environment.logical_cpus or max(record.parameters.threads)
-    # The language tables compare the native harnesses; the interop rows
-    # (python→go, python→rust) have their own section, against their kernel's
-    # native row, so they neither crowd the verdicts nor dilute the correction.
-    norm = normalize.normalize(record.results)
+def headline_threads(measured: list[int], cpus: Optional[int]) -> Headline:
+    """The parallel headline's T: the largest measured T that does not exceed the logical CPUs."""
+    if not measured:
+        return Headline(None, "no parallel benchmark was measured")
+    if cpus is None:
+        t = max(measured)
+        return Headline(t, f"T = {t}, the largest measured (the machine's CPU count is unknown)")
+    fitting = [t for t in measured if t <= cpus]
+    if not fitting:
+        t = min(measured)
+        return Headline(t, f"T = {t}, the smallest measured: every measured T exceeds the {cpus} logical CPUs")
+    t = max(fitting)
+    if t == cpus:
+        return Headline(t, f"T = {t} uses every one of the {cpus} logical CPUs")
+    return Headline(t, f"T = {t}, the largest measured T that does not exceed the {cpus} logical CPUs")
+
+
+def build(record: RunRecord) -> ReportData:
+    suite = record.suite
+    derived = suite is None
+    if suite is None:
+        suite = derive.from_results(record.results)
+    cpus = record.environment.logical_cpus
+    # The language tables compare the languages that run their own
+    # implementation; a language that drives another's (e.g. Python calling
+    # the Go library) has its own section, against that language's native
+    # row, so it neither crowds the verdicts nor dilutes the correction.
+    drivers = {lang.name: lang.calls for lang in suite.languages if lang.calls}
+    norm = normalize.normalize(record.results, suite)
     native_cells = [normalize.Cell(c.benchmark, c.mode, c.threads,
-                                   {k: v for k, v in c.by_language.items() if k not in INTEROP_KERNEL})
+                                   {k: v for k, v in c.by_language.items() if k not in drivers}, dict(c.params))
                     for c in norm.cells]
-    tables = [_table(c) for c in native_cells if c.by_language]
+    tables = [_table(c, suite) for c in native_cells if c.by_language]
     _verdicts(tables)
-    sc_index = {(s.language, s.canonical, s.threads): s for s in record.syscalls}
+    sc_index = {(s.language, s.canonical, tuple(sorted(s.params.items())), s.threads): s for s in record.syscalls}
     for t in tables:
         for r in t.rows:
-            sc = sc_index.get((r.language, t.benchmark, t.threads))
-            r.mprotect_per_op = _syscall_text(sc)
+            sc = sc_index.get((r.language, t.benchmark, tuple(sorted(t.params.items())), t.threads))
+            r.events_per_op = _syscall_text(sc)
             r.open_share = _share_text(sc)
 
-    def table(bench: str, threads: int) -> Optional[Table]:
+    def table(bench: str, params: dict[str, str], threads: int) -> Optional[Table]:
         for t in tables:
-            if t.benchmark == bench and t.threads == threads:
+            if t.benchmark == bench and t.params == params and t.threads == threads:
                 return t
         return None
 
-    headline = [t for t in (table("sequential", 1), *(table(p, cpus) for p in PARALLEL)) if t]
+    head = headline_threads(sorted({t.threads for t in tables if t.mode == "parallel"}), cpus)
+    headline = [t for t in tables if (t.mode == "sequential" and t.threads == 1)
+                or (t.mode == "parallel" and t.threads == head.threads)]
 
     breakdown = []
-    floor_t, seq_t = table("floor", 1), table("sequential", 1)
-    if floor_t and seq_t:
-        for lang in LANGUAGES:
-            f, s = floor_t.row(lang), seq_t.row(lang)
-            if f and s:
-                breakdown.append(Breakdown(lang, f, s, s.median - f.median, f.median / s.median,
-                                           s.mprotect_per_op))
+    base = suite.report.baseline
+    if base:
+        for ft in (t for t in tables if t.benchmark == base.benchmark and t.threads == 1):
+            st = table(base.of, ft.params, 1)
+            if st is None:
+                continue
+            for f in ft.rows:
+                sr = st.row(f.language)
+                if sr:
+                    breakdown.append(Breakdown(f.language, f, sr, sr.median - f.median, f.median / sr.median,
+                                               sr.events_per_op))
 
     parallel: dict[str, list[Table]] = {}
-    for p in PARALLEL:
-        ts = sorted((t for t in tables if t.benchmark == p), key=lambda t: t.threads)
+    for t in tables:
+        if t.mode != "parallel":
+            continue
+        parallel.setdefault(t.subject, []).append(t)
+    for subject, ts in parallel.items():
+        ts.sort(key=lambda t: t.threads)
+        one = next((t for t in ts if t.threads == 1), None)
         for t in ts:
             for r in t.rows:
-                base = seq_t.row(r.language) if seq_t else None
-                if base:
-                    r.speedup = base.median / r.median if r.median > 0 else None
-        if ts:
-            parallel[p] = ts
-
-    missing = _gaps(record)
+                base_row = one.row(r.language) if one else None
+                if base_row and r.median > 0:
+                    r.speedup = base_row.median / r.median
 
     unstable = []
     for t in tables:
@@ -348,118 +424,130 @@ def build(record: RunRecord, cpus: Optional[int] = None) -> ReportData:
             if r.unstable:
                 unstable.append(f"{r.language} {t.title}: {', '.join(r.unstable)}")
 
+    exposure = suite.report.exposure
     return ReportData(
         record=record,
+        suite=suite,
+        derived=derived,
         cpus=cpus,
+        head=head,
         headline=headline,
         all_tables=tables,
         breakdown=breakdown,
         parallel=parallel,
-        naive=_naive(tables, cpus),
-        interop=_interop(norm.cells),
+        naive=_naive(suite, tables, head.threads),
+        interop=_interop(suite, norm.cells),
         not_comparable=[(normalize.side(r), why) for r, why in norm.not_comparable],
         refused=[str(x) for x in norm.refused],
         duplicates=norm.duplicates,
         unstable=unstable,
-        missing=missing,
+        missing=_gaps(record, suite) if not derived else [],
         count_checks=[
             CountCheck(s.language, s.threads, s.calls_per_cycle,
-                       stats.median(s.open_share) if s.open_share else None, s.per_op)
-            for s in record.syscalls
-            if s.canonical == "parallel-shared" and s.method != "none" and s.language not in INTEROP_KERNEL
+                       stats.median(s.open_share) if s.open_share else None, s.per_op, s.canonical)
+            for s in sorted(record.syscalls, key=lambda s: (suite.order(s.language), s.threads))
+            if exposure and s.canonical in exposure.benchmarks and s.method != "none" and s.language not in drivers
         ],
     )
 
 
-def _gaps(record: RunRecord) -> list[Missing]:
+def _gaps(record: RunRecord, suite: Suite) -> list[Missing]:
     """One line per requested cell that has no result or whose step failed, with the log."""
     params = record.parameters
     languages = list(params.languages) or sorted(
-        {r.id.language for r in record.results} | {f.language for f in record.failures}, key=LANGUAGES.index)
-    have = {(r.id.language, r.id.canonical, r.id.threads) for r in record.results}
-    build_failed = {f.language: f for f in record.failures if f.step == "build"}
-    cell_failed = {(f.language, f.benchmark, f.threads): f for f in record.failures if f.benchmark}
+        {r.id.language for r in record.results} | {f.language for f in record.failures}, key=suite.order)
+    have = {(r.id.language, r.id.canonical, tuple(sorted(r.id.params.items())), r.id.threads)
+            for r in record.results}
+    stopped = {f.language: f for f in record.failures if f.step in ("build", "verify")}
+    cell_failed = {(f.language, f.benchmark, tuple(sorted(f.params.items())), f.threads): f
+                   for f in record.failures if f.benchmark}
     out = []
     for lang in languages:
-        for b, t in params.cells():
-            what = f"{b} T={t}"
-            failure = cell_failed.get((lang, b, t))
-            if (lang, b, t) in have:
+        for cell in suite.cells(params):
+            key = (lang, cell.benchmark, tuple(sorted(cell.params.items())), cell.threads)
+            what = cell.label()
+            failure = cell_failed.get(key)
+            if key in have:
                 if failure is not None:
                     out.append(Missing(lang, what, f"partial — {failure.message}; the samples saved "
                                                    "before it are used", failure.log_path))
-            elif lang in build_failed:
-                f = build_failed[lang]
-                out.append(Missing(lang, what, f"not run — build failed: {f.message}", f.log_path))
+            elif lang in stopped:
+                f = stopped[lang]
+                why = "not run — build failed" if f.step == "build" else "not run"
+                out.append(Missing(lang, what, f"{why}: {f.message}", f.log_path))
             elif failure is not None:
                 out.append(Missing(lang, what, f"failed — {failure.message}", failure.log_path))
             else:
                 out.append(Missing(lang, what, "not run (no result in this run)", None))
-    listed = {id(f) for f in build_failed.values()} | {id(f) for f in cell_failed.values()}
+    listed = {id(f) for f in stopped.values()} | {id(f) for f in cell_failed.values()}
     for f in record.failures:
         if id(f) not in listed:
             out.append(Missing(f.language, f.step, f.message, f.log_path))
     return out
 
 
-def _naive(tables: list[Table], cpus: int) -> Optional[Naive]:
-    """Go's RunParallel at T = CPUs against the others' sequential, beside like for like."""
-    seq = next((t for t in tables if t.benchmark == "sequential" and t.threads == 1), None)
-    if seq is None or seq.row("go") is None:
+def _naive(suite: Suite, tables: list[Table], threads: Optional[int]) -> Optional[Naive]:
+    """One language's parallel benchmarks at the headline T against the others' one-worker benchmark."""
+    spec = suite.report.naive
+    if spec is None or threads is None:
         return None
+    lead = spec.language
+    seqs = [t for t in tables if t.benchmark == spec.against and t.threads == 1]
+    pars = [t for t in tables if t.mode == "parallel" and t.threads == threads and t.row(lead) is not None]
     lines = []
-    for p in PARALLEL:
-        t = next((t for t in tables if t.benchmark == p and t.threads == cpus), None)
-        if t is None or t.row("go") is None:
-            continue
-        g = t.row("go")
-        for other in ("rust", "python"):
-            o = seq.row(other)
-            if o is not None:
-                lines.append(NaiveLine(p, cpus, other, g.median, o.median, o.median / g.median))
+    for p in pars:
+        for seq in seqs:
+            if seq.params != p.params and seq.params:
+                continue
+            for o in seq.rows:
+                if o.language != lead:
+                    g = p.row(lead)
+                    lines.append(NaiveLine(p.subject, threads, o.language, g.median, o.median, o.median / g.median))
     if not lines:
         return None
+    others = [lang for lang in suite.language_names() if any(line.other == lang for line in lines)]
     like: list[LikeLine] = []
-    for t in (seq, *(t for t in tables if t.benchmark in PARALLEL and t.threads == cpus)):
-        g = t.row("go")
-        if g is None:
+    for t in (*seqs, *pars):
+        if t.row(lead) is None:
             continue
-        for other in ("rust", "python"):
-            o = t.row(other)
-            if o is not None:
-                like.append(LikeLine(t.benchmark, t.threads, other, _rel(t, other)))
-    sentences = [_naive_sentence(lines, seq, other, cpus) for other in ("rust", "python")
-                 if any(line.other == other for line in lines)]
+        for other in others:
+            if t.row(other) is not None:
+                like.append(LikeLine(t.subject, t.threads, other, _rel(t, other, lead)))
+    sentences = [_naive_sentence(lines, seqs, other, lead, spec.against, threads) for other in others]
     sentences.append(
-        f"The naive figure sets {cpus} workers' throughput against one worker's cost per op, "
+        f"The naive figure sets {threads} workers' throughput against one worker's cost per op, "
         "so it measures the worker count and the benchmark, not the language."
     )
-    return Naive(lines, like, " ".join(sentences))
+    return Naive(lead, spec.against, lines, like, " ".join(s for s in sentences if s))
 
 
-def _rel(t: Table, other: str) -> str:
-    """``other`` against go in one table: ratio of medians, interval, corrected significance."""
-    ps = t.pair(other, "go")
+def _rel(t: Table, other: str, lead: str) -> str:
+    """``other`` against ``lead`` in one table: ratio of medians, interval, corrected significance."""
+    ps = t.pair(other, lead)
     interval = f"[{ratio_text(ps.lo)}, {ratio_text(ps.hi)}]"
     if not ps.significant:
         return f"{ratio_text(ps.ratio)} {interval}, no significant difference"
     word = "slower" if ps.ratio > 1 else "faster"
-    return f"{ratio_text(ps.ratio)} {interval}: {other} {word} than go"
+    return f"{ratio_text(ps.ratio)} {interval}: {other} {word} than {lead}"
 
 
-def _naive_sentence(lines: list[NaiveLine], seq: Table, other: str, cpus: int) -> str:
+def _naive_sentence(lines: list[NaiveLine], seqs: list[Table], other: str, lead: str, against: str,
+                    threads: int) -> str:
     """One sentence per language, from the data: the worst naive ratio against the true one."""
     worst = max((line for line in lines if line.other == other), key=lambda line: line.naive_ratio)
-    ps = seq.pair(other, "go")
+    seq = next((t for t in seqs if t.row(other) is not None and t.row(lead) is not None), None)
+    if seq is None:
+        return ""
+    ps = seq.pair(other, lead)
     naive = looks(worst.naive_ratio)
     if ps.significant:
-        truth = f"{other} is {looks(ps.ratio, ps.lo, ps.hi)} than go"
+        truth = f"{other} is {looks(ps.ratio, ps.lo, ps.hi)} than {lead}"
     else:
-        truth = (f"{other} and go show no significant difference "
+        truth = (f"{other} and {lead} show no significant difference "
                  f"({ratio_text(ps.ratio)} [{ratio_text(ps.lo)}, {ratio_text(ps.hi)}])")
     return (
-        f"Against Go's {worst.go_benchmark} run with b.RunParallel on {cpus} workers, {other}'s "
-        f"one-worker sequential benchmark looks {naive}; like for like (both sequential, one "
+        f"Against {lead}'s {worst.benchmark} run on {threads} workers, {other}'s "
+        f"one-worker {against} benchmark looks {naive}; like for like (both {against}, one "
         f"worker) {truth}."
     )
 
@@ -479,21 +567,23 @@ def looks(ratio: float, lo: Optional[float] = None, hi: Optional[float] = None) 
     return f"{words} [{bounds[0]:.3f}×, {bounds[1]:.3f}×]"
 
 
-def _interop(cells: list[normalize.Cell]) -> list[dict]:
-    """Per-op cost of calling a kernel from Python: (python→X) − (X's own), per cell."""
+def _interop(suite: Suite, cells: list[normalize.Cell]) -> list[dict]:
+    """Per-op cost of driving another language's implementation: (driver) − (that language's own), per cell."""
     out = []
     for c in cells:
-        if c.benchmark not in INTEROP_BENCHMARKS:
-            continue
-        for via_lang, lang in INTEROP_KERNEL.items():
-            via, native = c.by_language.get(via_lang), c.by_language.get(lang)
+        for lang in suite.languages:
+            if lang.calls is None:
+                continue
+            via, native = c.by_language.get(lang.name), c.by_language.get(lang.calls)
             if via is None or native is None:
                 continue
             ci = stats.difference_ci(via.ns_per_op, native.ns_per_op)
             out.append({
-                "benchmark": c.benchmark,
+                "benchmark": c.benchmark if not c.params else f"{c.benchmark} ({param_text(c.params)})",
                 "threads": c.threads,
-                "backend": lang,
+                "mode": c.mode,
+                "language": lang.name,
+                "backend": lang.calls,
                 "via": _row(via),
                 "native": _row(native),
                 "cost": stats.median(via.ns_per_op) - stats.median(native.ns_per_op),

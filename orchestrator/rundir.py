@@ -66,7 +66,7 @@ class StepSpec:
     """One command of one language, and where its raw output ends up."""
 
     language: str
-    kind: str  # "build", "bench", "syscalls"
+    kind: str  # "build", "verify", "bench", "syscalls", "environment"
     label: str  # human words for progress: "sequential T=1"
     command: list[str]  # "{step}" in an argument or env value is the step folder
     cwd: str
@@ -75,6 +75,7 @@ class StepSpec:
     format: Optional[str] = None  # adapter that reads the artifact
     round: Optional[int] = None
     benchmark: Optional[str] = None
+    params: dict[str, str] = field(default_factory=dict)  # the cell's parameters besides T
     threads: Optional[int] = None
     ops: Optional[int] = None  # for ops-runner steps: the ops asked for
     timeout: Optional[float] = None

@@ -1,33 +1,35 @@
-"""mprotect calls per op, counted from outside the process (methodology §3).
+"""A suite's counted event per op, counted from outside the process.
 
-For each (language, benchmark, T) cell the language's ops runner
-(``--bench NAME --threads T --ops N``) runs under a counter at N and at 2N
-ops; (count(2N) − count(N)) / N is the calls per op, with every set-up call
-cancelled out. Three repetitions are kept. The counter is, in order of
-preference:
+For each (language, benchmark, parameters, T) cell the language's ops runner
+(the manifest's ``ops`` command, e.g. ``--bench NAME --threads T --ops N``)
+runs under a counter at N and at 2N ops; (count(2N) − count(N)) / N is the
+calls per op, with every set-up call cancelled out. Three repetitions are
+kept. The suite declares the event (``[events]``: a perf tracepoint and the
+syscall strace counts). The counter is, in order of preference:
 
-1. ``perf stat -x, -e syscalls:sys_enter_mprotect -- CMD``; perf writes CSV to
-   stderr, one line per event::
+1. ``perf stat -x, -e TRACEPOINT -- CMD``; perf writes CSV to stderr, one
+   line per event::
 
-       20010,,syscalls:sys_enter_mprotect,4117010,100.00,,
+       20010,,syscalls:sys_enter_open,4117010,100.00,,
 
-2. ``strace -f -c -e trace=mprotect -o FILE -- CMD``; FILE is strace's
-   summary table, whose ``mprotect`` row holds the call count::
+2. ``strace -f -c -e trace=SYSCALL -o FILE -- CMD``; FILE is strace's
+   summary table, whose row for the syscall holds the call count::
 
        % time     seconds  usecs/call     calls    errors syscall
-       100.00    0.041010           2     20010           mprotect
+       100.00    0.041010           2     20010           open
 
 3. neither: the cell is recorded as not measured, with the reason.
 
-For ``parallel-shared`` the ops runner's JSON line also gives the number of
-0→1 open transitions, counted inside the ops alone (no set-up to cancel):
-(transitions(N) + transitions(2N)) / 3N is the share of ops that paid for
-their own open/close. The differenced mprotect figure of parallel-shared is
-noisy, and can even fall below zero, because how often readers overlap
-differs from one run to the next. What is stable is the relation between
-the two counters: the slope of perf's count on the runner's transitions over
-all six runs is the calls one open/close costs (2.00 for a correct kernel),
-and slope × share is the cell's mprotect calls per op.
+The ops runner prints one JSON line with at least ``ops``. Where the suite
+declares a cycle counter (``[report.exposure]``, key K) for a benchmark, the
+line also gives K: how many of the ops paid for a whole cycle of the counted
+calls, counted inside the ops alone (no set-up to cancel). (K(N) + K(2N)) /
+3N is the share of ops that paid for their own cycle. The differenced figure
+of such a benchmark is noisy, and can even fall below zero, because how
+often workers overlap differs from one run to the next. What is stable is
+the relation between the two counters: the slope of the counted calls on
+the runner's cycles over all six runs is the calls one cycle costs, and
+slope × share is the cell's calls per op.
 """
 
 from __future__ import annotations
@@ -38,13 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from orchestrator import doctor
-from orchestrator.models import SyscallCount
+from orchestrator import doctor, runner
+from orchestrator.models import CellKey, EventSpec, Suite, SyscallCount
 from orchestrator.rundir import RunDir, StepRecord, StepSpec, describe_exit, execute
-from orchestrator.runners import Cell
 
-EVENT = doctor.MPROTECT_EVENT
 REPEATS = 3
+METHOD_FILE = "syscalls-method.json"
 
 
 class CountError(ValueError):
@@ -57,12 +58,12 @@ class Method:
     reason: str = ""
 
 
-def choose_method(which: Callable[[str], Optional[str]] = shutil.which,
-                  perf_ok: Callable[[], tuple[bool, str]] = doctor.perf_tracepoint) -> Method:
+def choose_method(event: EventSpec, which: Callable[[str], Optional[str]] = shutil.which,
+                  perf_ok: Callable[[str], tuple[bool, str]] = doctor.perf_tracepoint) -> Method:
     """perf when it can count the tracepoint, else strace, else none with both reasons."""
     reasons = []
     if which("perf"):
-        ok, why = perf_ok()
+        ok, why = perf_ok(event.tracepoint)
         if ok:
             return Method("perf")
         reasons.append(why)
@@ -74,29 +75,29 @@ def choose_method(which: Callable[[str], Optional[str]] = shutil.which,
     return Method("none", "; ".join(reasons))
 
 
-def wrap(method: str, argv: list[str]) -> list[str]:
+def wrap(method: str, event: EventSpec, argv: list[str]) -> list[str]:
     """The ops runner's command line under the chosen counter."""
     if method == "perf":
-        return ["perf", "stat", "-x,", "-e", EVENT, "--", *argv]
+        return ["perf", "stat", "-x,", "-e", event.tracepoint, "--", *argv]
     if method == "strace":
-        return ["strace", "-f", "-c", "-e", "trace=mprotect", "-o", "{step}/strace.txt", "--", *argv]
+        return ["strace", "-f", "-c", "-e", f"trace={event.syscall}", "-o", "{step}/strace.txt", "--", *argv]
     raise ValueError(f"no counter for method {method!r}")
 
 
-def parse_perf(text: str, source: str = "perf") -> int:
-    """The mprotect count from ``perf stat -x,`` output (stderr)."""
+def parse_perf(text: str, tracepoint: str, source: str = "perf") -> int:
+    """The event's count from ``perf stat -x,`` output (stderr)."""
     for n, line in enumerate(text.splitlines(), 1):
         fields = line.split(",")
-        if len(fields) >= 3 and fields[2] == EVENT:
+        if len(fields) >= 3 and fields[2] == tracepoint:
             value = fields[0].strip()
             if value.isdigit():
                 return int(value)
-            raise CountError(f"{source}:{n}: perf did not count {EVENT}: {value or 'empty'}")
-    raise CountError(f"{source}: no {EVENT} line in perf's output")
+            raise CountError(f"{source}:{n}: perf did not count {tracepoint}: {value or 'empty'}")
+    raise CountError(f"{source}: no {tracepoint} line in perf's output")
 
 
-def parse_strace(text: str, source: str = "strace") -> int:
-    """The mprotect call count from ``strace -c`` summary output.
+def parse_strace(text: str, syscall: str, source: str = "strace") -> int:
+    """The syscall's call count from ``strace -c`` summary output.
 
     strace writes no table at all when the traced call never happened, so
     empty output is zero calls.
@@ -109,7 +110,7 @@ def parse_strace(text: str, source: str = "strace") -> int:
         if "calls" in cols and "syscall" in cols:
             header = cols
             continue
-        if header and cols and cols[-1] == "mprotect":
+        if header and cols and cols[-1] == syscall:
             # the errors column may be empty, so count from the left
             idx = header.index("calls")
             if header[0] == "%":  # "% time" is two header words, one data column
@@ -117,7 +118,7 @@ def parse_strace(text: str, source: str = "strace") -> int:
             try:
                 return int(cols[idx])
             except (ValueError, IndexError):
-                raise CountError(f"{source}:{n}: unreadable mprotect row: {line.strip()!r}") from None
+                raise CountError(f"{source}:{n}: unreadable {syscall} row: {line.strip()!r}") from None
     if header is None:
         raise CountError(f"{source}: no strace summary table")
     return 0  # strace lists only syscalls that were made
@@ -136,34 +137,29 @@ def parse_ops_line(text: str, source: str = "stdout") -> dict:
     return data
 
 
-def plan_steps(
-    root: Path,
-    build_dir: Path,
-    runners: dict,
-    languages: list[str],
-    cells: list[Cell],
-    ops: int,
-    method: Method,
-) -> list[StepSpec]:
-    specs = []
-    if method.name == "none":
+def plan_steps(suite: Suite, build_root: Path, languages: list[str], cells: list[CellKey], ops: int,
+               method: Method) -> list[StepSpec]:
+    specs: list[StepSpec] = []
+    if method.name == "none" or suite.events is None:
         return specs
     for lang in languages:
-        runner = runners[lang]
+        if not suite.language(lang).ops:
+            continue
         for cell in cells:
             for rep in range(1, REPEATS + 1):
                 for n in (ops, 2 * ops):
-                    argv, cwd = runner.ops_command(root, build_dir, cell.bench, cell.threads, n)
+                    argv, cwd = runner.ops_command(suite, lang, cell, n, build_root)
                     specs.append(StepSpec(
                         language=lang,
                         kind="syscalls",
-                        label=f"{cell.bench} T={cell.threads} rep{rep} ops={n} {method.name}",
-                        command=wrap(method.name, argv),
+                        label=f"{cell.label()} rep{rep} ops={n} {method.name}",
+                        command=wrap(method.name, suite.events, argv),
                         cwd=cwd,
                         artifact="strace.txt" if method.name == "strace" else None,
                         format=method.name,
                         round=rep,
-                        benchmark=cell.bench,
+                        benchmark=cell.benchmark,
+                        params=dict(cell.params),
                         threads=cell.threads,
                         ops=n,
                         timeout=600,
@@ -173,24 +169,31 @@ def plan_steps(
 
 def run(
     rd: RunDir,
-    root: Path,
-    build_dir: Path,
-    runners: dict,
+    suite: Suite,
+    build_root: Path,
     languages: list[str],
-    cells: list[Cell],
+    cells: list[CellKey],
     ops: int,
     echo: Callable[[str], None],
     method: Optional[Method] = None,
 ) -> None:
     """Run the counting steps; their raw output stays in the run folder."""
-    method = method or choose_method()
-    rd.write_extra("syscalls-method.json", {"method": method.name, "reason": method.reason, "ops": ops,
-                                            "languages": languages,
-                                            "cells": [[c.bench, c.threads] for c in cells]})
+    event = suite.events
+    if event is None:
+        return
+    method = method or choose_method(event)
+    counted = [lang for lang in languages if suite.language(lang).ops]
+    exposure = suite.report.exposure
+    rd.write_extra(METHOD_FILE, {
+        "method": method.name, "reason": method.reason, "ops": ops, "languages": counted,
+        "cells": [c.model_dump(mode="json") for c in cells],
+        "tracepoint": event.tracepoint, "syscall": event.syscall,
+        "cycle_key": exposure.key if exposure else None,
+    })
     if method.name == "none":
         echo(f"[syscalls] not measured: {method.reason}")
         return
-    specs = plan_steps(root, build_dir, runners, languages, cells, ops, method)
+    specs = plan_steps(suite, build_root, counted, cells, ops, method)
     for i, spec in enumerate(specs, 1):
         echo(f"[syscalls {i}/{len(specs)}] {spec.language} {spec.label}")
         rec = execute(rd.new_step(spec))
@@ -198,19 +201,21 @@ def run(
             echo(f"    {spec.language} {spec.label}: {rec.error or describe_exit(rec.exit_status)}")
 
 
-def _count(rec: StepRecord) -> tuple[int, dict]:
+def _count(rec: StepRecord, info: dict) -> tuple[int, dict]:
     where = rec.folder
     stdout = (where / "stdout.txt").read_text(errors="replace")
     line = parse_ops_line(stdout, str(where / "stdout.txt"))
     if rec.spec.format == "perf":
-        calls = parse_perf((where / "stderr.txt").read_text(errors="replace"), str(where / "stderr.txt"))
+        calls = parse_perf((where / "stderr.txt").read_text(errors="replace"), info["tracepoint"],
+                           str(where / "stderr.txt"))
     else:
-        calls = parse_strace((where / "strace.txt").read_text(errors="replace"), str(where / "strace.txt"))
+        calls = parse_strace((where / "strace.txt").read_text(errors="replace"), info["syscall"],
+                             str(where / "strace.txt"))
     return calls, line
 
 
 def slope(counts: list[tuple[int, int]], cycles: list[tuple[int, int]]) -> Optional[float]:
-    """Least-squares slope of mprotect calls on open transitions, over every run of a cell.
+    """Least-squares slope of counted calls on the runner's cycles, over every run of a cell.
 
     Each run's count is set-up plus the calls of its open/close cycles, so the
     slope is the calls one cycle costs, whatever the runs' overlap was. None
@@ -225,16 +230,22 @@ def slope(counts: list[tuple[int, int]], cycles: list[tuple[int, int]]) -> Optio
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
 
 
-def from_steps(rd: RunDir) -> list[SyscallCount]:
+def from_steps(rd: RunDir, suite: Optional[Suite] = None) -> list[SyscallCount]:
     """SyscallCount per cell from a run folder's saved counting steps."""
-    info = rd.read_extra("syscalls-method.json")
+    info = rd.read_extra(METHOD_FILE)
     if not info:
         return []
+    # run folders made before suites were data did not save the event: it is the suite's
+    if "tracepoint" not in info and suite is not None and suite.events is not None:
+        info["tracepoint"], info["syscall"] = suite.events.tracepoint, suite.events.syscall
+        info["cycle_key"] = suite.report.exposure.key if suite.report.exposure else None
     out = []
     if info.get("method") == "none":
         for lang in info.get("languages", []):
-            for bench, threads in info.get("cells", []):
-                out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method="none",
+            for cell in info.get("cells", []):
+                key = _cell(cell)
+                out.append(SyscallCount(language=lang, canonical=key.benchmark, params=key.params,
+                                        threads=key.threads, method="none",
                                         reason=info.get("reason") or "no counter available"))
         return out
     groups: dict[tuple, dict[int, dict[int, StepRecord]]] = {}
@@ -242,9 +253,11 @@ def from_steps(rd: RunDir) -> list[SyscallCount]:
         s = rec.spec
         if s.kind != "syscalls":
             continue
-        groups.setdefault((s.language, s.benchmark, s.threads), {}).setdefault(s.round or 1, {})[s.ops] = rec
+        key = (s.language, s.benchmark, tuple(sorted((s.params or {}).items())), s.threads)
+        groups.setdefault(key, {}).setdefault(s.round or 1, {})[s.ops] = rec
     ops = int(info["ops"])
-    for (lang, bench, threads), reps in groups.items():
+    cycle_key = info.get("cycle_key")
+    for (lang, bench, params, threads), reps in groups.items():
         per_op, counts, share, problems = [], [], [], []
         cycles: list[tuple[int, int]] = []
         for rep in sorted(reps):
@@ -259,22 +272,29 @@ def from_steps(rd: RunDir) -> list[SyscallCount]:
                                 f"(log: {bad.folder})")
                 continue
             try:
-                (ca, la), (cb, lb) = _count(a), _count(b)
+                (ca, la), (cb, lb) = _count(a, info), _count(b, info)
             except (CountError, OSError) as exc:
                 problems.append(str(exc))
                 continue
             counts.append((ca, cb))
             per_op.append((cb - ca) / ops)
-            if "open_transitions" in la and "open_transitions" in lb:
-                ta, tb = la["open_transitions"], lb["open_transitions"]
+            if cycle_key and cycle_key in la and cycle_key in lb:
+                ta, tb = la[cycle_key], lb[cycle_key]
                 cycles.append((ta, tb))
                 share.append((ta + tb) / (la["ops"] + lb["ops"]))
         if per_op:
-            out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method=info["method"],
-                                    ops=ops, per_op=per_op, counts=counts, open_share=share,
+            out.append(SyscallCount(language=lang, canonical=bench, params=dict(params), threads=threads,
+                                    method=info["method"], ops=ops, per_op=per_op, counts=counts, open_share=share,
                                     transitions=cycles, calls_per_cycle=slope(counts, cycles),
                                     reason="; ".join(problems) or None))
         else:
-            out.append(SyscallCount(language=lang, canonical=bench, threads=threads, method="none",
-                                    ops=ops, reason="; ".join(problems) or "no repetition finished"))
+            out.append(SyscallCount(language=lang, canonical=bench, params=dict(params), threads=threads,
+                                    method="none", ops=ops, reason="; ".join(problems) or "no repetition finished"))
     return out
+
+
+def _cell(raw) -> CellKey:
+    """A saved cell: ``{"benchmark", "params", "threads"}``, or ``[benchmark, T]`` in older folders."""
+    if isinstance(raw, list):
+        return CellKey(benchmark=raw[0], threads=raw[1])
+    return CellKey.model_validate(raw)

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_default_threads_go_to_twice_the_cpus():
     assert bench.default_threads(2) == [1, 2, 4]
-    assert bench.default_threads(3) == [1, 2, 4]
+    assert bench.default_threads(3) == [1, 2, 3, 4]  # the CPU count itself is the headline's T
+    assert bench.default_threads(6) == [1, 2, 4, 6, 8]
     assert bench.default_threads(8) == [1, 2, 4, 8, 16]
 
 
@@ -28,20 +29,22 @@ def test_default_threads_go_to_twice_the_cpus():
     (dict(threads="1,,2"), "--threads: '' is not a worker count"),
     (dict(samples="many"), "--samples: 'many' is not a whole number"),
     (dict(samples=0), "--samples: 0 is too small"),
-    (dict(bench="sequental"), "--bench: unknown benchmark 'sequental' \\(allowed: floor, sequential"),
+    (dict(bench="sequental"), "--bench: unknown name 'sequental' \\(allowed: floor, sequential"),
+    (dict(languages="go,java"), "--languages: unknown name 'java' \\(allowed: go, rust, python"),
 ])
-def test_bad_parameters_name_the_value_and_what_is_allowed(kw, message):
+def test_bad_parameters_name_the_value_and_what_is_allowed(kw, message, builtin):
     with pytest.raises(bench.UsageError, match=message):
-        bench.make_parameters(**kw)
+        bench.make_parameters(builtin, **kw)
 
 
-def test_parameters_and_cells():
-    p = bench.make_parameters(threads="4,1,2", bench="parallel-shared,floor", quick=True)
+def test_parameters_and_cells(builtin):
+    p = bench.make_parameters(builtin, threads="4,1,2", bench="parallel-shared,floor", quick=True)
     assert p.threads == [1, 2, 4] and p.samples == 3 and p.rounds == 3
     assert p.benchmarks == ["floor", "parallel-shared"]
-    assert [(c.bench, c.threads) for c in bench.cells(p)] == [
+    assert [(c.benchmark, c.threads) for c in builtin.cells(p)] == [
         ("floor", 1), ("parallel-shared", 1), ("parallel-shared", 2), ("parallel-shared", 4)]
-    assert bench.make_parameters(interleave=False).rounds == 1
+    assert bench.make_parameters(builtin, interleave=False).rounds == 1
+    assert bench.make_parameters(builtin, languages="rust,go").languages == ["go", "rust"]
 
 
 @pytest.mark.parametrize("total, rounds, split", [(10, 2, [5, 5]), (3, 3, [1, 1, 1]), (7, 3, [3, 2, 2]), (1, 2, [1, 0])])
@@ -49,20 +52,21 @@ def test_samples_split_over_rounds(total, rounds, split):
     assert [bench.samples_in_round(total, rounds, r) for r in range(1, rounds + 1)] == split
 
 
-def test_interleaved_schedule_visits_every_language_each_round():
-    p = bench.make_parameters(threads="1", bench="sequential", samples=4)
-    order = bench._schedule(p, ["go", "rust", "python"], bench.cells(p))
+def test_interleaved_schedule_visits_every_language_each_round(builtin):
+    p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4)
+    order = bench._schedule(p, ["go", "rust", "python"], builtin.cells(p))
     assert [(r, lang) for r, lang, _ in order] == [
         (1, "go"), (1, "rust"), (1, "python"), (2, "go"), (2, "rust"), (2, "python")]
-    p = bench.make_parameters(threads="1", bench="sequential", samples=4, interleave=False)
-    order = bench._schedule(p, ["go", "rust"], bench.cells(p))
+    p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4, interleave=False)
+    order = bench._schedule(p, ["go", "rust"], builtin.cells(p))
     assert [(r, lang) for r, lang, _ in order] == [(1, "go"), (1, "rust")]
 
 
-def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path):
-    params = bench.make_parameters(threads="1,2", bench="sequential,parallel-owned", samples=4, quick=True)
+def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path, builtin):
+    params = bench.make_parameters(builtin, threads="1,2", bench="sequential,parallel-owned", samples=4, quick=True,
+                                   languages="go")
     lines = []
-    out = bench.run(ROOT, params, ["go"], runs_root=tmp_path / "runs", echo=lines.append)
+    out = bench.run(ROOT, builtin, params, runs_root=tmp_path / "runs", echo=lines.append)
     rec = out.record
     cells = {(r.id.canonical, r.id.threads): r for r in rec.results}
     assert set(cells) == {("sequential", 1), ("parallel-owned", 1), ("parallel-owned", 2)}
@@ -72,7 +76,8 @@ def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path):
     assert cells[("sequential", 1)].id.mode == "sequential"
     assert cells[("parallel-owned", 2)].id.mode == "parallel"
     assert rec.failures == [] and rec.issues == []
-    assert rec.environment.go_version.startswith("go version")
+    assert rec.environment.toolchains["Go"].startswith("go version")
+    assert rec.suite == builtin
     assert any(line.startswith("[round 3/3 · step") for line in lines)
     # the raw output is on disk, and collecting it again gives the same record
     again = bench.collect(RunDir.open(out.run_dir.path))

@@ -19,12 +19,14 @@ def invoke(*args, timeout=300):
 
 def _tables(report: str) -> str:
     start = report.index("## 1. Headline")
-    return report[start:report.index("## 5.")]
+    return report[start:report.index(". Stability, gaps and environment")]
 
 
 def test_compare_runparallel_at_8_with_one_thread_criterion_is_not_comparable(tmp_path):
     out = invoke("compare", "--go", str(GO8), "--rust", str(RUST1), "--out", str(tmp_path))
-    assert out.returncode == 0, out.stdout + out.stderr
+    # nothing was compared: exit 1 and the reason, with the report written all the same
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "nothing was compared: 2 result(s) lack a mode or worker count" in out.stdout
     report = (tmp_path / "REPORT.md").read_text()
     assert "not comparable" in report
     assert "(T=8 is from the go -N suffix, which is GOMAXPROCS, not whether b.RunParallel ran)" in report
@@ -36,7 +38,8 @@ def test_compare_runparallel_at_8_with_one_thread_criterion_is_not_comparable(tm
 def test_compare_with_declared_modes_refuses_the_cross_mode_pair(tmp_path):
     out = invoke("compare", "--go", str(GO8), "--rust", str(RUST1), "--mode", "go=parallel,rust=sequential",
                  "--out", str(tmp_path))
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "nothing was compared: every pair was refused" in out.stdout
     report = (tmp_path / "REPORT.md").read_text()
     line = next(x for x in report.splitlines() if x.startswith("- refused pair:"))
     assert "go BenchmarkParallelShared (parallel, T=8)" in line
@@ -47,12 +50,14 @@ def test_compare_with_declared_modes_refuses_the_cross_mode_pair(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["compare"], "give at least one of --go FILE"),
+    (["compare"], "give at least one output: --go PATH"),
     (["compare", "--go", "/nonexistent/go.txt"], "--go: /nonexistent/go.txt does not exist"),
     (["compare", "--go", str(GO8), "--mode", "go=fast"], "unknown mode 'fast'"),
     (["bench-all", "--threads", "0"], "--threads: '0' is not a worker count"),
     (["bench-all", "--threads", "x"], "--threads: 'x' is not a worker count"),
-    (["bench-all", "--bench", "nope"], "--bench: unknown benchmark 'nope'"),
+    (["bench-all", "--bench", "nope"], "--bench: unknown name 'nope'"),
+    (["bench-all", "--languages", "cobol"], "--languages: unknown name 'cobol'"),
+    (["bench-all", "--suite", "/nonexistent"], "/nonexistent: no suite manifest here"),
     (["bench-all", "--samples", "-1"], "--samples: -1 is too small"),
     (["report", "--run", "/nonexistent"], "--run: /nonexistent: not a folder"),
     (["syscalls", "--ops", "zero"], "--ops: 'zero' is not a whole number"),

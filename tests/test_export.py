@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import export, stats
+from orchestrator import derive, export, stats
 from orchestrator.adapters import gobench
 from orchestrator.models import RunRecord
 
@@ -31,7 +31,7 @@ def test_gobench_export_reads_back_through_our_adapter(record, tmp_path):
     path.write_text(export.gobench_text(record))
     parsed = gobench.parse(path)
     assert parsed.issues == []
-    back = {(r.id.language, r.id.canonical, r.id.threads): r.ns_per_op for r in parsed.results}
+    back = {(r.id.language, derive.split_name(r.id.name)[0], r.id.threads): r.ns_per_op for r in parsed.results}
     for r in record.results:
         assert back[(r.id.language, r.id.canonical, r.id.threads)] == r.ns_per_op
 

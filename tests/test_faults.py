@@ -122,7 +122,7 @@ def test_harness_killed_by_sigkill_half_way(tmp_path):
         return None
 
     step = _wait(go_step_with_a_sample, 600, "the Go harness's first sample")
-    pids = subprocess.run(["pgrep", "-f", "build/go/secret.test"], capture_output=True, text=True).stdout.split()
+    pids = subprocess.run(["pgrep", "-f", "build/guarded-secret/go/secret.test"], capture_output=True, text=True).stdout.split()
     assert pids, "the Go harness is not running"
     for pid in pids:
         os.kill(int(pid), signal.SIGKILL)

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestrator import render, report
+from orchestrator import charts, render, report
 from orchestrator.models import BenchmarkId, Environment, Measurement, Result, RunParameters, RunRecord
 
 FIX = Path(__file__).parent / "fixtures" / "report"
+BUILTIN = Path(__file__).resolve().parents[1] / "suites" / "guarded-secret"
 GOLDEN_IN = FIX / "quick_run_all_languages.json"
 GOLDEN_OUT = FIX / "quick_run_all_languages.md"
 
@@ -15,7 +16,7 @@ GOLDEN_OUT = FIX / "quick_run_all_languages.md"
 def _render(path: Path) -> str:
     record = RunRecord.from_json(path.read_text())
     data = report.build(record)
-    data.charts = {b: f"charts/{b}.svg" for b in data.parallel}
+    data.charts = charts.links(data)
     return render.markdown(data)
 
 
@@ -43,8 +44,11 @@ def res(lang, canonical, threads, mode, samples):
 
 
 def _record(results):
+    from orchestrator import manifest
+
     return RunRecord(run_id="t", started_at="2026-11-27T00:00:00Z", results=results,
-                     environment=Environment(logical_cpus=2), parameters=RunParameters(threads=[1, 2]))
+                     suite=manifest.load(BUILTIN), environment=Environment(logical_cpus=2),
+                     parameters=RunParameters(threads=[1, 2]))
 
 
 def test_no_verdict_without_significance():
@@ -76,7 +80,7 @@ def test_naive_section_is_computed_from_the_data():
           res("rust", "parallel-shared", 2, "parallel", rng.normal(580, 6, 10))]
     d = report.build(_record(rs))
     (line,) = d.naive.lines
-    assert line.go_benchmark == "parallel-shared" and line.other == "rust"
+    assert line.benchmark == "parallel-shared" and line.other == "rust"
     assert abs(line.naive_ratio - 1920 / 600) < 0.2
     assert f"looks {line.naive_ratio:.2f}× slower" in d.naive.sentence
     assert "rust is 1.0" in d.naive.sentence and "faster" in d.naive.sentence
@@ -85,7 +89,7 @@ def test_naive_section_is_computed_from_the_data():
 def test_missing_cells_are_listed_as_not_run():
     rs = [res("go", "sequential", 1, "sequential", [1.0, 2.0, 3.0])]
     rec = _record(rs)
-    rec.parameters = RunParameters(threads=[1, 2], benchmarks=["sequential", "parallel-owned"])
+    rec.parameters = RunParameters(threads=[1, 2], benchmarks=["sequential", "parallel-owned"], languages=["go"])
     d = report.build(rec)
     assert [m.what for m in d.missing] == ["parallel-owned T=1", "parallel-owned T=2"]
     text = render.markdown(d)
@@ -107,7 +111,7 @@ def test_interop_rows_get_their_own_section_and_stay_out_of_the_verdicts():
     go = costs[("sequential", "go")]
     assert abs(go["cost"] - 600) < 40 and go["lo"] < go["cost"] < go["hi"]
     text = render.markdown(d)
-    assert "## Interop: calling the Go and Rust kernels from Python" in text
+    assert "## Interop: one language driving another's implementation" in text
 
 
 def test_an_interval_that_falls_short_of_95_percent_says_so():

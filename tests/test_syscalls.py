@@ -11,7 +11,13 @@ import pytest
 
 from orchestrator import syscalls
 from orchestrator.rundir import RunDir
-from orchestrator.runners import Cell, all_runners
+from orchestrator.models import CellKey
+
+TP, SC = "syscalls:sys_enter_mprotect", "mprotect"
+
+
+def Cell(bench, threads):
+    return CellKey(benchmark=bench, threads=threads)
 
 FIX = Path(__file__).parent / "fixtures" / "syscalls"
 
@@ -21,8 +27,8 @@ def text(name):
 
 
 def test_perf_counts_and_the_difference_per_op():
-    a = syscalls.parse_perf(text("perf_go_sequential_10000.txt"))
-    b = syscalls.parse_perf(text("perf_go_sequential_20000.txt"))
+    a = syscalls.parse_perf(text("perf_go_sequential_10000.txt"), TP)
+    b = syscalls.parse_perf(text("perf_go_sequential_20000.txt"), TP)
     assert (a, b) == (20004, 40004)
     assert (b - a) / 10000 == 2.0
 
@@ -33,13 +39,13 @@ def test_perf_counts_and_the_difference_per_op():
 ])
 def test_perf_failures_are_count_errors_naming_the_source(name, message):
     with pytest.raises(syscalls.CountError, match=message) as err:
-        syscalls.parse_perf(text(name), source=name)
+        syscalls.parse_perf(text(name), TP, source=name)
     assert name in str(err.value)
 
 
 def test_perf_not_counted_value_is_reported_with_its_line():
     with pytest.raises(syscalls.CountError, match=r"x:2: perf did not count .*<not counted>"):
-        syscalls.parse_perf("# started\n<not counted>,,syscalls:sys_enter_mprotect,0,100.00,,\n", "x")
+        syscalls.parse_perf("# started\n<not counted>,,syscalls:sys_enter_mprotect,0,100.00,,\n", TP, "x")
 
 
 @pytest.mark.parametrize("name, calls", [
@@ -49,12 +55,12 @@ def test_perf_not_counted_value_is_reported_with_its_line():
     ("strace_go_usage_error_no_mprotect.txt", 0),
 ])
 def test_strace_summary_calls(name, calls):
-    assert syscalls.parse_strace(text(name)) == calls
+    assert syscalls.parse_strace(text(name), SC) == calls
 
 
 def test_strace_garbage_is_a_count_error():
     with pytest.raises(syscalls.CountError, match="no strace summary table"):
-        syscalls.parse_strace("strace: exec: No such file or directory\n", "s.txt")
+        syscalls.parse_strace("strace: exec: No such file or directory\n", SC, "s.txt")
 
 
 def test_ops_line_parsing():
@@ -67,7 +73,9 @@ def test_ops_line_parsing():
 
 
 def _choose_in(path_dirs):
-    code = "from orchestrator import syscalls; m = syscalls.choose_method(); print(m.name); print(m.reason)"
+    code = ("from orchestrator import syscalls; from orchestrator.models import EventSpec; "
+            f"m = syscalls.choose_method(EventSpec(label='x', tracepoint={TP!r}, syscall={SC!r})); "
+            "print(m.name); print(m.reason)")
     env = dict(os.environ, PATH=os.pathsep.join(str(p) for p in path_dirs))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -95,38 +103,38 @@ def test_fallback_order_perf_then_strace_then_none(tmp_path):
     assert "perf not found on PATH" in reason and "strace not found on PATH" in reason
 
 
-def test_not_measured_path_is_recorded_with_the_reason(tmp_path):
+def test_not_measured_path_is_recorded_with_the_reason(tmp_path, builtin):
     rd = RunDir.create(tmp_path / "runs")
     method = syscalls.Method("none", "perf not found on PATH; strace not found on PATH")
-    syscalls.run(rd, Path("."), tmp_path, all_runners(), ["go"], [Cell("sequential", 1)], 100, lambda m: None,
-                 method=method)
+    syscalls.run(rd, builtin, tmp_path, ["go"], [Cell("sequential", 1)], 100, lambda m: None, method=method)
     (count,) = syscalls.from_steps(rd)
     assert count.method == "none" and "strace not found" in count.reason
     assert count.per_op == []
 
 
 @pytest.fixture(scope="module")
-def go_runner(tmp_path_factory):
+def go_runner(tmp_path_factory, builtin):
+    from orchestrator import runner
+
     root = Path(__file__).resolve().parents[1]
     build = tmp_path_factory.mktemp("build")
-    exe = build / "go" / "secretops"
+    exe = runner.build_dir(build, builtin, "go") / "secretops"
     subprocess.run(["go", "build", "-o", str(exe), "./cmd/secretops"], cwd=root / "go", check=True,
                    timeout=600)
-    return root, build
+    return builtin, build
 
 
 @pytest.mark.parametrize("method", ["perf", "strace"])
 def test_real_counts_through_the_go_ops_runner(go_runner, tmp_path, method):
-    root, build = go_runner
-    chosen = syscalls.choose_method()
+    suite, build = go_runner
+    chosen = syscalls.choose_method(suite.events)
     if method == "perf" and chosen.name != "perf":
         pytest.skip(f"perf cannot count here: {chosen.reason}")
     if shutil.which(method) is None:
         pytest.skip(f"{method} is not installed")
     rd = RunDir.create(tmp_path / "runs")
     cells = [Cell("sequential", 1), Cell("floor", 1), Cell("parallel-shared", 2)]
-    syscalls.run(rd, root, build, all_runners(), ["go"], cells, 1000, lambda m: None,
-                 method=syscalls.Method(method))
+    syscalls.run(rd, suite, build, ["go"], cells, 1000, lambda m: None, method=syscalls.Method(method))
     counts = {(c.canonical, c.threads): c for c in syscalls.from_steps(rd)}
     for key in (("sequential", 1), ("floor", 1)):
         c = counts[key]

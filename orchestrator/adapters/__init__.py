@@ -53,3 +53,11 @@ def get(fmt: str) -> Callable[..., Parsed]:
 
 def formats() -> list[str]:
     return sorted(_registry())
+
+
+def language_of(fmt: str) -> str | None:
+    """The language a format belongs to (its adapter's ``LANGUAGE``), or None when any may write it."""
+    import importlib
+
+    module = importlib.import_module(get(fmt).__module__)
+    return getattr(module, "LANGUAGE", None)

@@ -2,8 +2,8 @@
 
 For every benchmark criterion writes ``<directory_name>/new/`` with::
 
-    benchmark.json  {"group_id":"secret","function_id":"parallel-shared","value_str":"threads=2",
-                     "throughput":null,"full_id":"secret/parallel-shared/threads=2", ...}
+    benchmark.json  {"group_id":"sha256","function_id":"hash-parallel","value_str":"threads=2",
+                     "throughput":null,"full_id":"sha256/hash-parallel/threads=2", ...}
     sample.json     {"sampling_mode":"Linear","iters":[376689.0, ...],"times":[10216101.0, ...]}
     estimates.json  {"mean":{"point_estimate":24.3,"confidence_interval":{...}, ...}, "median":{...}, ...}
 
@@ -140,7 +140,7 @@ def _read_folder(folder: Path, lang: str, issues: list[ParseIssue]) -> Series | 
             language=lang,
             harness=HARNESS,
             name=name,
-            canonical=names.canonical(name),
+            canonical=None,
             threads=threads,
             threads_source=THREADS_SOURCE if threads is not None else "unknown",
             mode="unknown",

@@ -15,8 +15,7 @@ Reading rules:
 - The ``(+/- x)`` spread (max − min of libtest's samples) and ``MB/s`` go to
   metadata, one entry per sample, never into ``ns_per_op``.
 - libtest has no thread notation: ``threads`` is None (``unknown``). The
-  canonical name is looked up from the last ``::`` path segment without a
-  ``bench_`` prefix (``benches::bench_parallel_shared`` → ``parallel-shared``).
+  name stays the harness's own path (``benches::bench_parallel``).
 - ``running N tests``, ``test result:``, ``test x ... ignored``/``ok`` and any
   other line are skipped; a ``test x ... bench:`` line that does not parse
   is an issue.
@@ -27,7 +26,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orchestrator import names, units
+from orchestrator import units
 from orchestrator.adapters import Parsed
 from orchestrator.adapters._common import (
     Series,
@@ -49,14 +48,6 @@ _REST = re.compile(
     rf"^(?P<value>{_NUM})\s+(?P<unit>\S+/iter)\s+\(\+/-\s+(?P<spread>{_NUM})\)"
     rf"(?:\s+=\s+(?P<mbs>{_NUM})\s+MB/s)?\s*$"
 )
-
-
-def canonical_name(name: str) -> str | None:
-    """The canonical benchmark of a libtest path such as ``benches::bench_sequential``."""
-    last = name.rsplit("::", 1)[-1]
-    if last.startswith("bench_"):
-        last = last[len("bench_"):]
-    return names.canonical(last)
 
 
 def parse(path: Path, *, language: str | None = None) -> Parsed:
@@ -92,7 +83,7 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
 
         def make(name: str = name, line: int = n) -> Series:
             return Series(
-                id=dict(language=lang, harness=HARNESS, name=name, canonical=canonical_name(name),
+                id=dict(language=lang, harness=HARNESS, name=name, canonical=None,
                         threads=None, threads_source="unknown", mode="unknown"),
                 source=str(path),
                 line=line,

@@ -3,7 +3,7 @@
 Format version 1.0, as pyperf writes it::
 
     {"version": "1.0", "metadata": {...common to every benchmark...},
-     "benchmarks": [{"metadata": {"name": "parallel-shared/threads=2", "loops": 4096, ...},
+     "benchmarks": [{"metadata": {"name": "hash-parallel/threads=2", "loops": 4096, ...},
                      "runs": [{"metadata": {...}, "warmups": [[4096, 5.1e-06]], "values": [5.3e-06, ...]}]}]}
 
 Metadata is layered: file metadata, then benchmark metadata, then run
@@ -151,7 +151,7 @@ def _read_benchmark(path: Path, b: int, bench: Any, file_md: dict, lang: str,
 
     def make() -> Series:
         return Series(
-            id=dict(language=lang, harness=HARNESS, name=name, canonical=names.canonical(name),
+            id=dict(language=lang, harness=HARNESS, name=name, canonical=None,
                     threads=threads, threads_source=threads_source, mode=mode),
             source=str(path),
             metadata={

@@ -15,8 +15,7 @@ Reading rules:
   them only with ``--benchmark-save-data``. Without them the benchmark is an
   issue: the summaries (min, mean, median …) are never turned into samples.
 - ``BenchmarkId.name`` is ``fullname`` (``file.py::test[param]``): ``name``
-  alone repeats across test files. The canonical name is looked up from the
-  test function's name without its ``test_`` prefix and parameter id.
+  alone repeats across test files.
 - T comes from a ``threads`` parameter (``params["threads"]``) when there is
   one; otherwise it is unknown.
 - ``group``, ``params``, ``param``, ``extra_info``, ``options`` and the
@@ -29,7 +28,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from orchestrator import names
 from orchestrator.adapters import Parsed
 from orchestrator.adapters._common import (
     Series,
@@ -52,13 +50,6 @@ MISSING_DATA_HELP = (
 )
 _PARAM_ID = re.compile(r"\[.*\]$")
 
-
-def canonical_name(fullname: str) -> str | None:
-    """Canonical benchmark of ``tests/test_x.py::TestC::test_parallel_shared[2]``."""
-    last = _PARAM_ID.sub("", fullname.rsplit("::", 1)[-1])
-    if last.startswith("test_"):
-        last = last[len("test_"):]
-    return names.canonical(last) if last else None
 
 
 def parse(path: Path, *, language: str | None = None) -> Parsed:
@@ -129,7 +120,7 @@ def _read_benchmark(path: Path, b: int, bench: Any, version: Any, lang: str,
 
     def make() -> Series:
         return Series(
-            id=dict(language=lang, harness=HARNESS, name=fullname, canonical=canonical_name(fullname),
+            id=dict(language=lang, harness=HARNESS, name=fullname, canonical=None,
                     threads=threads,
                     threads_source="pytest-benchmark params threads" if threads is not None else "unknown",
                     mode="unknown"),

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator import derive
+
 from orchestrator.adapters import libtest
 from orchestrator.models import Measurement
 
@@ -81,7 +83,7 @@ def test_ignored_and_ok_tests_and_summaries_are_skipped_silently(tmp_path):
     parsed = libtest.parse(write(tmp_path, text))
     assert parsed.issues == []
     assert [(r.id.name, r.id.canonical, r.ns_per_op) for r in parsed.results] == [
-        ("bench_sequential", "sequential", [1559.0])]
+        ("bench_sequential", None, [1559.0])]
 
 
 @pytest.mark.parametrize(
@@ -117,16 +119,16 @@ def test_repeated_name_gives_one_result_with_samples_in_file_order(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, canonical",
+    "name, key",
     [
         ("benches::bench_parallel_shared", "parallel-shared"),
         ("bench_floor", "floor"),
         ("secret::parallel_owned", "parallel-owned"),
-        ("check::naive::bench6_1m", None),
+        ("check::naive::bench6_1m", "bench6-1m"),
     ],
 )
-def test_canonical_from_last_path_segment(name, canonical):
-    assert libtest.canonical_name(name) == canonical
+def test_libtest_paths_line_up_by_their_last_segment(name, key):
+    assert derive.split_name(name)[0] == key
 
 
 def test_language_override():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.adapters import pyperf
-from orchestrator.models import CANONICAL_BENCHMARKS, Measurement
+from orchestrator.models import Measurement
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "pyperf"
 OURS = FIX / "five_benchmarks_fast_threads_1_2.json"
@@ -34,7 +34,8 @@ def test_our_harness_five_benchmarks_at_one_and_two_threads():
         ("parallel-shared", 1), ("parallel-shared", 2),
         ("sequential", 1),
     ]
-    assert {r.id.canonical for r in parsed.results} == set(CANONICAL_BENCHMARKS)
+    assert {r.id.canonical for r in parsed.results} == {None}
+    assert {r.id.name for r in parsed.results} == {"floor", "sequential", "parallel-owned", "parallel-locked", "parallel-shared"}
     for r in parsed.results:
         assert r.id.language == "python" and r.id.harness == "pyperf"
         assert r.id.threads_source == "pyperf metadata threads"
@@ -106,7 +107,7 @@ def test_threads_segment_of_the_name_and_mode_metadata(tmp_path):
     parsed = pyperf.parse(edited(tmp_path, edit))
     result = by_id(parsed)[("parallel-shared", 4)]
     assert result.id.threads_source == "pyperf name threads=T"
-    assert result.id.mode == "parallel" and result.id.canonical == "parallel-shared"
+    assert result.id.mode == "parallel" and result.id.name == "parallel-shared"
     assert result.metadata["full_name"] == "parallel-shared/threads=4"
 
 

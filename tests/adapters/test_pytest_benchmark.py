@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator import derive
+
 from orchestrator.adapters import pytest_benchmark
 from orchestrator.models import Measurement
 
@@ -71,7 +73,7 @@ def test_threads_parameter_and_canonical_name(tmp_path):
                           name="test_parallel_shared[2]", params={"threads": 2}, param="2")
     parsed = pytest_benchmark.parse(edited(tmp_path, edit))
     r = by_name(parsed)["tests/test_kernel.py::test_parallel_shared[2]"]
-    assert (r.id.threads, r.id.threads_source, r.id.canonical) == (
+    assert (r.id.threads, r.id.threads_source, derive.split_name(r.id.name)[0]) == (
         2, "pytest-benchmark params threads", "parallel-shared")
 
 
