@@ -34,7 +34,16 @@ import threading
 from hmac import compare_digest
 
 from . import _libc
-from ._libc import PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, mprotect
+from ._libc import (
+    PAGE_SIZE,
+    PAGE_SIZE_ARG,
+    PROT_NONE,
+    PROT_NONE_ARG,
+    PROT_READ,
+    PROT_READ_ARG,
+    PROT_WRITE,
+    mprotect,
+)
 
 __all__ = [
     "CANARY_LEN",
@@ -107,6 +116,7 @@ class Secret:
         "_view",
         "_base",
         "_data",
+        "_data_arg",
         "_length",
         "_open_transitions",
         "_on_zeroed",
@@ -176,6 +186,8 @@ class Secret:
         self._on_zeroed = None
         self._base = base
         self._data = data_page
+        # The data page's address as mprotect's converted argument (_libc).
+        self._data_arg = _libc.address_arg(data_page)
         self._length = n
         # The one view the compare reads through; building it reads nothing.
         self._view = (ctypes.c_ubyte * n).from_address(secret_addr)
@@ -201,9 +213,10 @@ class Secret:
             view = self._view
             if view is None:
                 raise SecretDestroyedError("Secret used after destroy()")
-            self._readers += 1
-            if self._readers == 1:
-                if mprotect(self._data, PAGE_SIZE, PROT_READ) != 0:
+            readers = self._readers + 1
+            self._readers = readers
+            if readers == 1:
+                if mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_READ_ARG):
                     self._readers = 0
                     raise _libc.os_error("mprotect(data page, PROT_READ)")
                 self._open_transitions += 1
@@ -212,10 +225,10 @@ class Secret:
     def _close(self) -> None:
         """Release one reader; the last one makes the data page PROT_NONE."""
         with self._lock:
-            self._readers -= 1
-            if self._readers == 0:
-                if mprotect(self._data, PAGE_SIZE, PROT_NONE) != 0:
-                    raise _libc.os_error("mprotect(data page, PROT_NONE)")
+            readers = self._readers - 1
+            self._readers = readers
+            if readers == 0 and mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_NONE_ARG):
+                raise _libc.os_error("mprotect(data page, PROT_NONE)")
 
     # -- lifetime -----------------------------------------------------------
 
