@@ -91,3 +91,52 @@ def test_shared_secret_survives_readers_and_churn(run_python):
     assert out["readers_left"] == 0
     assert out["perms"] == "---p"
     assert 1 <= out["open_transitions"] <= out["expected"]
+
+
+INTERRUPT_CHILD = textwrap.dedent(
+    """
+    import json, os, random, signal, sys
+    from pysecret import Secret
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_):
+        raise Stop
+
+    signal.signal(signal.SIGALRM, stop)
+    SECRET = bytes(range(32))
+    s = Secret(SECRET)
+    TRIES = 600
+    verified = held = 0
+    for _ in range(TRIES):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, random.uniform(2e-5, 4e-4))
+            while True:
+                assert s.verify(SECRET)
+                verified += 1
+        except Stop:
+            pass
+        if s._lock.locked():
+            held += 1
+            s._lock.release()
+    json.dump({"tries": TRIES, "verified": verified, "held": held}, sys.stdout)
+    sys.stdout.flush()
+    # A stop between open and close leaves a reader counted: skip destroy.
+    os._exit(0)
+    """
+)
+
+
+def test_an_exception_from_a_signal_handler_never_leaves_the_lock_held(run_python):
+    # KeyboardInterrupt and friends are raised where the interpreter runs
+    # signal handlers, e.g. right after a call returns. If verify took its
+    # lock with acquire() and then entered try/finally, a stop landing just
+    # after acquire() would keep the lock held for good (a later destroy
+    # waits forever); ``with`` leaves no such gap. Each try stops a verify
+    # loop at a random moment and checks the lock.
+    child = run_python(INTERRUPT_CHILD, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    out = json.loads(child.stdout)
+    assert out["verified"] > out["tries"]  # the stops landed inside verify loops
+    assert out["held"] == 0
