@@ -36,6 +36,10 @@ __all__ = [
     "MAP_ANONYMOUS",
     "MADV_DONTDUMP",
     "MAP_FAILED",
+    "PAGE_SIZE_ARG",
+    "PROT_READ_ARG",
+    "PROT_NONE_ARG",
+    "address_arg",
     "mmap",
     "munmap",
     "mprotect",
@@ -99,6 +103,29 @@ madvise = _declare("madvise", _int, _void_p, _size_t, _int)
 mlock = _declare("mlock", _int, _void_p, _size_t)
 #: int munlock(const void *addr, size_t len)
 munlock = _declare("munlock", _int, _void_p, _size_t)
+
+
+# -- mprotect's per-op arguments, converted once ------------------------------
+#
+# With ``argtypes`` declared, ctypes builds a new argument object from every
+# Python int on every call (``c_size_t.from_param(4096)``, ...), which costs
+# more per call than the rest of a verify's bookkeeping. An argument that is
+# already an instance of its declared type is passed through as it is, still
+# checked against ``argtypes``. The kernel's per-op mprotect calls and the
+# floor's pass these, so both make the call the same way. Never assign to
+# their ``.value``.
+
+#: ``PAGE_SIZE`` as mprotect's ``size_t len``.
+PAGE_SIZE_ARG = _size_t(PAGE_SIZE)
+#: ``PROT_READ`` as mprotect's ``int prot``.
+PROT_READ_ARG = _int(PROT_READ)
+#: ``PROT_NONE`` as mprotect's ``int prot``.
+PROT_NONE_ARG = _int(PROT_NONE)
+
+
+def address_arg(address: int) -> ctypes.c_void_p:
+    """``address`` as mprotect's ``void *addr``, to keep and pass on every call."""
+    return _void_p(address)
 
 
 def os_error(what: str, hint: str = "") -> OSError:

@@ -34,7 +34,16 @@ import threading
 from hmac import compare_digest
 
 from . import _libc
-from ._libc import PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, mprotect
+from ._libc import (
+    PAGE_SIZE,
+    PAGE_SIZE_ARG,
+    PROT_NONE,
+    PROT_NONE_ARG,
+    PROT_READ,
+    PROT_READ_ARG,
+    PROT_WRITE,
+    mprotect,
+)
 
 __all__ = [
     "CANARY_LEN",
@@ -107,6 +116,7 @@ class Secret:
         "_view",
         "_base",
         "_data",
+        "_data_arg",
         "_length",
         "_open_transitions",
         "_on_zeroed",
@@ -170,12 +180,17 @@ class Secret:
             _libc.munmap(base, 3 * pg)
             raise
 
-        self._lock = threading.Lock()
+        # A recursive mutex because RLock.release() refuses a thread that
+        # does not hold it (verify relies on that, see there); nothing here
+        # takes it twice.
+        self._lock = threading.RLock()
         self._readers = 0
         self._open_transitions = 0
         self._on_zeroed = None
         self._base = base
         self._data = data_page
+        # The data page's address as mprotect's converted argument (_libc).
+        self._data_arg = _libc.address_arg(data_page)
         self._length = n
         # The one view the compare reads through; building it reads nothing.
         self._view = (ctypes.c_ubyte * n).from_address(secret_addr)
@@ -189,33 +204,85 @@ class Secret:
         False. Raises :class:`SecretDestroyedError` after destroy and OSError
         if an mprotect fails.
         """
-        view = self._open()
+        # The steps of _open and _close, written out here: two Python calls
+        # fewer per op. Keep the three methods in step.
+        #
+        # The lock is taken with acquire() as the first call inside try and
+        # given back with release() in finally, which costs about half of a
+        # ``with`` block. That is safe against an exception from a signal
+        # handler (KeyboardInterrupt) at any point:
+        # - the interpreter runs handlers after a call returns, so such an
+        #   exception can surface right after acquire() succeeded: it is
+        #   then inside try, and finally releases;
+        # - acquire() itself raises it, without taking the lock, only if it
+        #   was waiting for another thread; finally's release() then raises
+        #   RuntimeError, because an RLock refuses a release by a thread
+        #   that does not hold it (a plain Lock would hand the other
+        #   thread's lock back), and that RuntimeError is dropped so the
+        #   original exception goes on.
+        # acquire() before try would leave the lock held for good if the
+        # exception landed between the two.
+        lock = self._lock
+        try:
+            lock.acquire()
+            view = self._view
+            if view is None:
+                raise SecretDestroyedError("Secret used after destroy()")
+            readers = self._readers + 1
+            self._readers = readers
+            if readers == 1:
+                if mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_READ_ARG):
+                    self._readers = 0
+                    raise _libc.os_error("mprotect(data page, PROT_READ)")
+                self._open_transitions += 1
+        finally:
+            try:
+                lock.release()
+            except RuntimeError:  # not held: acquire() was interrupted
+                pass
         try:
             return compare_digest(view, candidate)
         finally:
-            self._close()
+            try:
+                lock.acquire()
+                readers = self._readers - 1
+                self._readers = readers
+                if readers == 0 and mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_NONE_ARG):
+                    raise _libc.os_error("mprotect(data page, PROT_NONE)")
+            finally:
+                try:
+                    lock.release()
+                except RuntimeError:  # not held: acquire() was interrupted
+                    pass
 
     def _open(self):
-        """Make the data page readable for one reader; return the view."""
+        """Make the data page readable for one reader; return the view.
+
+        verify's first half, on its own for tests that read the page.
+        """
         with self._lock:
             view = self._view
             if view is None:
                 raise SecretDestroyedError("Secret used after destroy()")
-            self._readers += 1
-            if self._readers == 1:
-                if mprotect(self._data, PAGE_SIZE, PROT_READ) != 0:
+            readers = self._readers + 1
+            self._readers = readers
+            if readers == 1:
+                if mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_READ_ARG):
                     self._readers = 0
                     raise _libc.os_error("mprotect(data page, PROT_READ)")
                 self._open_transitions += 1
             return view
 
     def _close(self) -> None:
-        """Release one reader; the last one makes the data page PROT_NONE."""
+        """Release one reader; the last one makes the data page PROT_NONE.
+
+        verify's second half, on its own for tests that read the page.
+        """
         with self._lock:
-            self._readers -= 1
-            if self._readers == 0:
-                if mprotect(self._data, PAGE_SIZE, PROT_NONE) != 0:
-                    raise _libc.os_error("mprotect(data page, PROT_NONE)")
+            readers = self._readers - 1
+            self._readers = readers
+            if readers == 0 and mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_NONE_ARG):
+                raise _libc.os_error("mprotect(data page, PROT_NONE)")
 
     # -- lifetime -----------------------------------------------------------
 

@@ -170,12 +170,14 @@ class Floor(Workload):
         page = self._page
         if page is None:
             raise RuntimeError("floor workload is closed")
-        pg, read, none = PAGE_SIZE, PROT_READ, PROT_NONE
+        # The same call as a verify's: arguments converted once (_libc).
+        addr = _libc.address_arg(page)
+        pg, read, none = _libc.PAGE_SIZE_ARG, _libc.PROT_READ_ARG, _libc.PROT_NONE_ARG
         protect = mprotect
         clock = time.perf_counter_ns
         t0 = clock()
         for _ in range(ops):
-            if protect(page, pg, read) != 0 or protect(page, pg, none) != 0:
+            if protect(addr, pg, read) or protect(addr, pg, none):
                 raise _libc.os_error("mprotect(floor page)")
         return clock() - t0
 

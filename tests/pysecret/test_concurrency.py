@@ -91,3 +91,113 @@ def test_shared_secret_survives_readers_and_churn(run_python):
     assert out["readers_left"] == 0
     assert out["perms"] == "---p"
     assert 1 <= out["open_transitions"] <= out["expected"]
+
+
+INTERRUPT_PRELUDE = textwrap.dedent(
+    """
+    import json, os, random, signal, sys, threading
+    from pysecret import Secret
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_):
+        raise Stop
+
+    def free(lock):
+        # Whether another thread can take the lock right now (and give it back).
+        got = []
+        def probe():
+            if lock.acquire(False):
+                got.append(True)
+                lock.release()
+        t = threading.Thread(target=probe)
+        t.start()
+        t.join()
+        return bool(got)
+
+    signal.signal(signal.SIGALRM, stop)
+    SECRET = bytes(range(32))
+    s = Secret(SECRET)
+    """
+)
+
+INTERRUPT_LOOPS = INTERRUPT_PRELUDE + textwrap.dedent(
+    """
+    TRIES = 600
+    verified = held = 0
+    for _ in range(TRIES):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, random.uniform(2e-5, 4e-4))
+            while True:
+                assert s.verify(SECRET)
+                verified += 1
+        except Stop:
+            pass
+        if not free(s._lock):
+            held += 1
+            break
+    json.dump({"tries": TRIES, "verified": verified, "held": held}, sys.stdout)
+    sys.stdout.flush()
+    # A stop between open and close leaves a reader counted: skip destroy.
+    os._exit(0)
+    """
+)
+
+INTERRUPT_WAIT = INTERRUPT_PRELUDE + textwrap.dedent(
+    """
+    taken, done = threading.Event(), threading.Event()
+    holder_released = []
+    def hold():
+        with s._lock:
+            taken.set()
+            done.wait()
+        holder_released.append(True)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait()
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    try:
+        s.verify(SECRET)
+        outcome = "returned"
+    except Stop:
+        outcome = "Stop"
+    except BaseException as exc:
+        outcome = type(exc).__name__
+    still_held = not free(s._lock)  # the holder's, untouched by the stopped verify
+    done.set()
+    holder.join()
+    ok_after = s.verify(SECRET)
+    json.dump({"outcome": outcome, "still_held": still_held,
+               "holder_released": holder_released == [True], "ok_after": ok_after,
+               "readers": s._readers}, sys.stdout)
+    sys.stdout.flush()
+    s.destroy()
+    """
+)
+
+
+def test_an_exception_from_a_signal_handler_never_leaves_the_lock_held(run_python):
+    # KeyboardInterrupt and friends are raised where the interpreter runs
+    # signal handlers, e.g. right after a call returns. If verify took its
+    # lock with acquire() and only then entered try/finally, a stop landing
+    # just after acquire() would keep the lock held for good (a later destroy
+    # waits forever). Each try stops a verify loop at a random moment and
+    # checks that another thread can take the lock.
+    child = run_python(INTERRUPT_LOOPS, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    out = json.loads(child.stdout)
+    assert out["verified"] > out["tries"]  # the stops landed inside verify loops
+    assert out["held"] == 0
+
+
+def test_a_verify_stopped_while_waiting_for_the_lock_neither_takes_nor_frees_it(run_python):
+    # Another thread holds the Secret's lock; the main thread's verify waits
+    # for it and a signal handler raises meanwhile. The caller must see that
+    # exception (not an error about releasing), the holder must still hold
+    # the lock, and the Secret must work once the holder lets go.
+    child = run_python(INTERRUPT_WAIT, timeout=60)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    out = json.loads(child.stdout)
+    assert out == {"outcome": "Stop", "still_held": True, "holder_released": True,
+                   "ok_after": True, "readers": 0}

@@ -121,6 +121,35 @@ def test_every_libc_function_is_declared():
     assert _libc.MAP_FAILED == 2 ** (8 * ctypes.sizeof(ctypes.c_void_p)) - 1
 
 
+def test_per_op_mprotect_arguments_are_converted_once_and_declared():
+    assert type(_libc.PAGE_SIZE_ARG) is ctypes.c_size_t and _libc.PAGE_SIZE_ARG.value == PAGE_SIZE
+    assert type(_libc.PROT_READ_ARG) is ctypes.c_int and _libc.PROT_READ_ARG.value == _libc.PROT_READ
+    assert type(_libc.PROT_NONE_ARG) is ctypes.c_int and _libc.PROT_NONE_ARG.value == _libc.PROT_NONE
+    big = _libc.MAP_FAILED - 4095  # needs all pointer bits: never truncated
+    assert type(_libc.address_arg(big)) is ctypes.c_void_p and _libc.address_arg(big).value == big
+
+
+def test_verify_passes_mprotect_objects_of_its_declared_types(monkeypatch):
+    # A spy that forwards to the real mprotect: the calls still happen.
+    real = secret_module.mprotect
+    seen = []
+
+    def spy(addr, size, prot):
+        seen.append((addr, size, prot))
+        return real(addr, size, prot)
+
+    with Secret(b"abc") as s:
+        monkeypatch.setattr(secret_module, "mprotect", spy)
+        assert s.verify(b"abc")
+        assert not s.verify(b"abd")
+        monkeypatch.undo()
+        data_page = s._data
+    assert len(seen) == 4
+    for (addr, size, prot), want in zip(seen, [_libc.PROT_READ, _libc.PROT_NONE] * 2):
+        assert [type(a) for a in (addr, size, prot)] == _libc.mprotect.argtypes
+        assert (addr.value, size.value, prot.value) == (data_page, PAGE_SIZE, want)
+
+
 def _failing(err: int):
     def call(*_args):
         ctypes.set_errno(err)
@@ -148,7 +177,8 @@ def test_failed_close_raises_oserror_with_errno(monkeypatch):
     real = secret_module.mprotect
 
     def fail_on_none(addr, size, prot):
-        if prot == _libc.PROT_NONE:
+        # verify passes prot as a converted c_int (_libc.PROT_NONE_ARG).
+        if getattr(prot, "value", prot) == _libc.PROT_NONE:
             ctypes.set_errno(errno.EACCES)
             return -1
         return real(addr, size, prot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import pytest
@@ -14,6 +15,32 @@ def test_canonical_names_and_single_worker_set():
     assert CANONICAL == ("floor", "sequential", "parallel-owned",
                          "parallel-locked", "parallel-shared")
     assert SINGLE_WORKER == {"floor", "sequential"}
+
+
+def test_floor_and_verify_call_mprotect_alike(monkeypatch):
+    # sequential/floor compares a verify with the bare calls: both must make
+    # the call the same way (the same argument objects' types), or the ratio
+    # would measure the calling convention. Spies forward to the real mprotect.
+    from pysecret import secret as secret_module
+
+    real = workloads.mprotect
+    calls = {"floor": [], "sequential": []}
+
+    def spy(kind):
+        def call(addr, size, prot):
+            calls[kind].append(tuple(type(a) for a in (addr, size, prot)))
+            return real(addr, size, prot)
+        return call
+
+    with open_workload("floor") as floor, open_workload("sequential") as seq:
+        monkeypatch.setattr(workloads, "mprotect", spy("floor"))
+        monkeypatch.setattr(secret_module, "mprotect", spy("sequential"))
+        floor.run(3)
+        seq.run(3)
+        monkeypatch.undo()
+    assert len(calls["floor"]) == len(calls["sequential"]) == 6
+    assert set(calls["floor"]) == set(calls["sequential"]) == {
+        (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)}
 
 
 @pytest.mark.parametrize("name, threads, ops", [
