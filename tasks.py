@@ -126,7 +126,7 @@ def doctor(c):
 
 @task
 def test(c):
-    """Run every test suite: go vet + go test -race, cargo test, pytest; fail if any fails."""
+    """Run every test suite: go vet + go test -race, cargo test, make test (c/), pytest; fail if any fails."""
     from orchestrator import suites
 
     outcomes = suites.run(ROOT)
