@@ -29,6 +29,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +50,8 @@ struct Slot {
   std::string error;  // set when the set-up or the teardown failed
 };
 Slot slots[WORKLOAD_COUNT];
+// Set by any thread whose op failed; main then exits 1.
+std::atomic<bool> op_failed{false};
 
 std::string Describe(int code, int errnum) {
   char msg[256];
@@ -94,6 +97,7 @@ void Bench(benchmark::State& state) {
     int code = workload_op(w, i);
     if (code != 0) {
       std::string msg = Describe(code, errno);
+      op_failed.store(true);
       state.SkipWithError(msg.c_str());
       break;
     }
@@ -152,6 +156,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  if (op_failed.load()) return 1;
   for (const Slot& slot : slots)
     if (!slot.error.empty()) return 1;
   return 0;

@@ -1194,6 +1194,42 @@ static void test_bench_binary(void)
     proc_free(&p);
 }
 
+/* Both programs under RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK: set-up
+ * fails for real and each says so the way it promises. */
+static void test_programs_report_setup_failure(void)
+{
+    char *ops_argv[] = {"prlimit", "--memlock=0:0", "setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock",
+                        "--", (char *)secretops_path, "--bench", "sequential", "--threads", "1", "--ops", "10", NULL};
+    char *bench_argv[] = {"prlimit", "--memlock=0:0", "setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock",
+                          "--", (char *)bench_path, "--benchmark_filter=secret/sequential",
+                          "--benchmark_min_time=0.01", "--benchmark_format=json", NULL};
+    if (geteuid() != 0) {
+        /* Without root there is no capability to drop. */
+        memmove(&ops_argv[2], &ops_argv[5], 9 * sizeof(char *));
+        memmove(&bench_argv[2], &bench_argv[5], 6 * sizeof(char *));
+    }
+    struct proc p = run_cmd(ops_argv, NULL, 30);
+    expect(exited(&p, 1), "secretops: status %#x, want exit 1", p.status);
+    expect(p.out[0] == '\0', "secretops wrote to stdout: %s", p.out);
+    expect(count_lines(p.err) == 1 && strstr(p.err, "RLIMIT_MEMLOCK"), "secretops stderr: %s", p.err);
+    proc_free(&p);
+
+    p = run_cmd(bench_argv, NULL, 60);
+    expect(exited(&p, 1), "secret_bench: status %#x, want exit 1", p.status);
+    jval j;
+    if (expect(jparse(p.out, &j), "secret_bench output is not JSON")) {
+        const jval *list = jget(&j, "benchmarks");
+        const jval *b = list && list->n > 0 ? &list->items[0] : NULL;
+        const jval *err = jget(b, "error_occurred");
+        const char *msg = jstr(jget(b, "error_message"));
+        expect(err && err->b, "secret_bench did not mark the run as failed");
+        expect(msg && strstr(msg, "mlock data page") && strstr(msg, "RLIMIT_MEMLOCK"), "error_message: %s",
+               msg ? msg : "(none)");
+        jfree(&j);
+    }
+    proc_free(&p);
+}
+
 /* ---- Main -------------------------------------------------------------- */
 
 static const struct {
@@ -1220,6 +1256,7 @@ static const struct {
     {"ops_runner_usage_errors", test_ops_runner_usage},
     {"syscall_count_2n_mprotect", test_syscall_count},
     {"bench_binary_names_and_flags", test_bench_binary},
+    {"programs_report_setup_failure", test_programs_report_setup_failure},
 };
 
 int main(int argc, char **argv)
