@@ -140,7 +140,7 @@ def doctor(c):
 
 @task
 def test(c):
-    """Run every test suite: go vet + go test -race, cargo test, pytest; fail if any fails."""
+    """Run every test suite: go vet + go test -race, cargo test, make test (c/), pytest; fail if any fails."""
     from orchestrator import selftest
 
     outcomes = selftest.run(ROOT)

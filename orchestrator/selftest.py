@@ -1,8 +1,8 @@
 """The project's test suites and how ``invoke test`` runs them.
 
 Each suite is the language's own test runner with its native output: go vet
-and ``go test -race`` in go/, ``cargo test --release`` in rust/, pytest at the
-root. A suite whose folder does not exist yet is reported as absent, never as
+and ``go test -race`` in go/, ``cargo test --release`` in rust/, ``make test``
+in c/ (builds and runs the C kernel's test program), pytest at the root. A suite whose folder does not exist yet is reported as absent, never as
 passed; the run fails when any present suite fails.
 """
 
@@ -34,6 +34,7 @@ def default_suites() -> list[Suite]:
     return [
         Suite("go", "go", "go.mod", [["go", "vet", "./..."], ["go", "test", "-race", "-count=1", "./..."]]),
         Suite("rust", "rust", "Cargo.toml", [["cargo", "test", "--release"]]),
+        Suite("c", "c", "Makefile", [["make", "test"]]),
         Suite("python", ".", "tests", [[sys.executable, "-m", "pytest"]]),
     ]
 
