@@ -31,14 +31,14 @@ SCHEMA_VERSION = 1
 
 #: Languages a result can belong to. ``python→go`` / ``python→rust`` are the
 #: Go and Rust kernels called from Python through ctypes.
-Language = Literal["go", "rust", "python", "python→go", "python→rust"]
+Language = Literal["go", "rust", "python", "python→go", "python→rust", "c"]
 LANGUAGES: tuple[str, ...] = Language.__args__  # type: ignore[attr-defined]
 
 #: Interop rows → the language whose kernel they call.
 INTEROP_KERNEL: dict[str, str] = {"python→go": "go", "python→rust": "rust"}
 
 #: Native output formats the adapters read.
-Harness = Literal["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark"]
+Harness = Literal["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark", "googlebench"]
 HARNESSES: tuple[str, ...] = Harness.__args__  # type: ignore[attr-defined]
 
 #: The five canonical benchmarks of the kernel spec, in report order.
