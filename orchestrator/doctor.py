@@ -1,9 +1,12 @@
 """Check that the toolchains and counters benchnorm needs are on this machine.
 
 ``checks()`` returns one ``Check`` per item; ``render()`` makes the table that
-``invoke doctor`` prints. Required items (go, cargo, rustc, python) make the
-doctor fail when missing; optional ones (perf, strace) only lose the syscall
-column, and say how to get it back.
+``invoke doctor`` prints. Required items (go, cargo, rustc, python, and the
+Google Benchmark and OpenSSL development packages the C parts build against)
+make the doctor fail when missing; optional ones (perf, strace) only lose the
+syscall column, and say how to get it back. The C libraries are detected by
+compiling and linking a one-line program against them, not by looking for
+files, so a header without its library (or the reverse) counts as missing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 INSTALL_HINTS = {
@@ -24,7 +28,21 @@ INSTALL_HINTS = {
     "perf tracepoint": "run as root or lower /proc/sys/kernel/perf_event_paranoid to -1 "
     "(sysctl kernel.perf_event_paranoid=-1); tracefs must be mounted",
     "strace": "apt-get install strace",
+    "google benchmark": "apt-get install libbenchmark-dev g++ (Debian/Ubuntu: Google Benchmark's headers and library)",
+    "openssl": "apt-get install libssl-dev gcc (Debian/Ubuntu: OpenSSL's headers and libcrypto)",
 }
+
+#: C libraries the C parts need: (item, Debian package, compiler, -x language,
+#: a program that uses the library, link flags).
+C_LIBRARIES = (
+    ("google benchmark", "libbenchmark-dev", "g++", "c++",
+     "#include <benchmark/benchmark.h>\n"
+     "int main(int argc, char** argv) { benchmark::Initialize(&argc, argv); return 0; }\n",
+     ["-lbenchmark", "-lpthread"]),
+    ("openssl", "libssl-dev", "cc", "c",
+     "#include <openssl/evp.h>\nint main(void) { return EVP_MD_CTX_new() == 0; }\n",
+     ["-lcrypto"]),
+)
 
 @dataclass
 class Check:
@@ -47,6 +65,40 @@ def _version(cmd: list[str]) -> tuple[bool, str]:
     if out.returncode != 0:
         return False, f"`{' '.join(cmd)}` exited {out.returncode}"
     return True, text[0] if text else exe
+
+
+def links(compiler: str, language: str, source: str, flags: list[str]) -> tuple[bool, str]:
+    """Whether ``source`` compiles and links with ``compiler -x language - flags``, and why not."""
+    if shutil.which(compiler) is None:
+        return False, f"{compiler} not found on PATH"
+    shown = f"{compiler} -x {language} - {' '.join(flags)}"
+    with tempfile.TemporaryDirectory(prefix="benchnorm-doctor-") as tmp:
+        cmd = [compiler, "-x", language, "-", "-o", os.path.join(tmp, "probe"), *flags]
+        try:
+            out = subprocess.run(cmd, input=source, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return False, f"{compiler} did not run: {exc}"
+    if out.returncode != 0:
+        lines = [ln.strip() for ln in out.stderr.splitlines() if ln.strip()]
+        errors = [ln for ln in lines if "error" in ln or "cannot find" in ln]
+        why = (errors or lines or [f"exit status {out.returncode}"])[0]
+        return False, f"`{shown}` failed: {why}"[:300]
+    return True, f"`{shown}` links"
+
+
+def deb_version(package: str) -> str | None:
+    """The installed version of a Debian package, or None (not installed, or no dpkg)."""
+    if shutil.which("dpkg-query") is None:
+        return None
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Status} ${Version}", package],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    fields = out.stdout.split()
+    if out.returncode != 0 or fields[:3] != ["install", "ok", "installed"] or len(fields) < 4:
+        return None
+    return fields[3]
 
 
 def perf_tracepoint(event: str) -> tuple[bool, str]:
@@ -110,6 +162,12 @@ def checks(tracepoint: str | None = None) -> list[Check]:
             "" if py_ok else INSTALL_HINTS["python"],
         )
     )
+    for name, package, compiler, language, source, flags in C_LIBRARIES:
+        ok, detail = links(compiler, language, source, flags)
+        version = deb_version(package)
+        if version is not None:
+            detail = f"{package} {version}; {detail}"
+        out.append(Check(name, ok, detail, True, "" if ok else INSTALL_HINTS[name]))
     ok, detail = _version(["perf", "--version"])
     out.append(Check("perf", ok, detail, False, "" if ok else INSTALL_HINTS["perf"]))
     if ok and tracepoint:

@@ -16,9 +16,11 @@ def _invoke(root, env):
 def test_doctor_passes_here(root):
     proc = _invoke(root, dict(os.environ))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for item in ("go", "cargo", "rustc", "python", "perf", "strace", "logical CPUs", "page size",
-                 "RLIMIT_MEMLOCK"):
+    for item in ("go", "cargo", "rustc", "python", "google benchmark", "openssl", "perf", "strace",
+                 "logical CPUs", "page size", "RLIMIT_MEMLOCK"):
         assert item in proc.stdout
+    assert "`g++ -x c++ - -lbenchmark -lpthread` links" in proc.stdout
+    assert "`cc -x c - -lcrypto` links" in proc.stdout
 
 
 def test_doctor_fails_with_hint_when_go_is_missing(root, tmp_path):
@@ -41,3 +43,35 @@ def test_render_marks_optional_items_as_optional():
     text = doctor.render(items)
     assert "missing (optional)" in text and "apt-get install strace" in text
     assert doctor.healthy(items)
+
+
+def test_doctor_fails_with_hints_when_the_c_compilers_are_missing(root, tmp_path):
+    # A PATH holding every tool but the C and C++ compilers: the C libraries cannot be linked.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("go", "cargo", "rustc", "perf", "strace", "dpkg-query"):
+        exe = shutil.which(tool)
+        if exe:
+            (bindir / tool).symlink_to(exe)
+    proc = _invoke(root, dict(os.environ, PATH=str(bindir)))
+    assert proc.returncode != 0
+    lines = {line.split("  ")[0]: line for line in proc.stdout.splitlines()}
+    assert "MISSING" in lines["google benchmark"] and "g++ not found on PATH" in lines["google benchmark"]
+    assert "MISSING" in lines["openssl"] and "cc not found on PATH" in lines["openssl"]
+    assert doctor.INSTALL_HINTS["google benchmark"] in proc.stdout
+    assert doctor.INSTALL_HINTS["openssl"] in proc.stdout
+    assert "MISSING" not in lines["go"]
+
+
+def test_a_library_that_does_not_link_is_missing_with_the_linker_reason():
+    # Real compiler runs against names that do not exist here.
+    ok, detail = doctor.links("g++", "c++", "int main() { return 0; }\n", ["-lbenchnorm_no_such_library"])
+    assert not ok and "cannot find -lbenchnorm_no_such_library" in detail
+    ok, detail = doctor.links("cc", "c", "#include <benchnorm/no_such.h>\nint main(void) { return 0; }\n", [])
+    assert not ok and "benchnorm/no_such.h" in detail
+
+
+def test_the_c_library_probes_link_here():
+    for name, _package, compiler, language, source, flags in doctor.C_LIBRARIES:
+        ok, detail = doctor.links(compiler, language, source, flags)
+        assert ok, f"{name}: {detail}"

@@ -32,7 +32,7 @@ class Parsed:
 
 
 def _registry() -> dict[str, Callable[..., Parsed]]:
-    from orchestrator.adapters import criterion, gobench, libtest, pyperf, pytest_benchmark
+    from orchestrator.adapters import criterion, gobench, googlebench, libtest, pyperf, pytest_benchmark
 
     return {
         "gobench": gobench.parse,
@@ -40,6 +40,7 @@ def _registry() -> dict[str, Callable[..., Parsed]]:
         "pyperf": pyperf.parse,
         "libtest": libtest.parse,
         "pytest-benchmark": pytest_benchmark.parse,
+        "googlebench": googlebench.parse,
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.adapters import Parsed, criterion, gobench, libtest, pyperf, pytest_benchmark
+from orchestrator.adapters import Parsed, criterion, gobench, googlebench, libtest, pyperf, pytest_benchmark
 from orchestrator.models import ParseIssue, Result
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,6 +78,7 @@ def test_text_adapters_on_raw_bytes(data):
     run_on_bytes(libtest.parse, data)
     run_on_bytes(pyperf.parse, data)
     run_on_bytes(pytest_benchmark.parse, data)
+    run_on_bytes(googlebench.parse, data)
 
 
 PYPERF_LIKE = st.fixed_dictionaries({
@@ -116,6 +117,34 @@ PYTEST_BENCHMARK_LIKE = st.fixed_dictionaries({
 @given(st.one_of(JSON, PYTEST_BENCHMARK_LIKE))
 def test_pytest_benchmark_json(value):
     run_on_bytes(pytest_benchmark.parse, _dump(value), "bench.json")
+
+
+GOOGLEBENCH_ROW = st.fixed_dictionaries({
+    "name": st.one_of(st.sampled_from(["BM_x", "BM_x/real_time/threads:2", "BM_y/manual_time/threads:4",
+                                       "BM_x_mean", "threads:0", "BM_x/threads:x"]), st.text(max_size=20), JSON),
+    "run_name": st.one_of(st.sampled_from(["BM_x", "BM_x/real_time/threads:2"]), JSON),
+    "run_type": st.one_of(st.sampled_from(["iteration", "aggregate", "other"]), JSON),
+    "threads": st.one_of(st.integers(min_value=-1, max_value=8), JSON),
+    "iterations": st.one_of(st.integers(), st.floats(), JSON),
+    "real_time": st.one_of(st.floats(), st.integers(), JSON),
+    "cpu_time": st.one_of(st.floats(), JSON),
+    "time_unit": st.one_of(st.sampled_from(["ns", "us", "ms", "s", "fortnight"]), JSON),
+    "aggregate_name": JSON, "aggregate_unit": st.one_of(st.just("percentage"), JSON),
+    "error_occurred": JSON, "error_message": JSON, "bytes_per_second": JSON,
+})
+GOOGLEBENCH_LIKE = st.fixed_dictionaries({
+    "context": st.one_of(JSON, st.fixed_dictionaries({"num_cpus": JSON, "library_version": JSON,
+                                                      "library_build_type": JSON})),
+    "benchmarks": st.lists(st.one_of(JSON, GOOGLEBENCH_ROW), max_size=5),
+})
+
+
+@SETTINGS
+@given(st.one_of(JSON, GOOGLEBENCH_LIKE), st.booleans())
+def test_googlebench_json(value, indent):
+    text = json.dumps(value, allow_nan=True, indent=2 if indent else None)
+    run_on_bytes(googlebench.parse, text.encode("utf-8", "surrogatepass"), "bench.json")
+    assert googlebench.sniff(text) in (True, False)
 
 
 SAMPLE_LIKE = st.fixed_dictionaries({
