@@ -6,8 +6,9 @@
 ``parse`` reads one saved harness output with its adapter and prints
 ``{"results": [...], "issues": [...]}`` as JSON on stdout; each issue is
 also printed to stderr as ``file:line: message``. Exit status: 0 when
-everything was read, 1 when there were issues, 2 when nothing could be read
-(missing path, unknown format or language).
+everything was read, 1 when there were issues (a file in which no result
+was found is one: ``no benchmark results found in FILE (read as FORMAT)``),
+2 when nothing could be read (missing path, unknown format or language).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     for i in parsed.issues:
         print(str(i), file=sys.stderr)
-    return EXIT_ISSUES if parsed.issues else EXIT_OK
+    return EXIT_ISSUES if parsed.issues or not parsed.results else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -165,27 +165,15 @@ def committed_reports(root: Path) -> list[Path]:
 
 
 def detect_format(path: Path) -> str:
-    """Which adapter reads ``path``: by shape and content, never by guessing a language."""
-    if path.is_dir():
-        return "criterion"
+    """Which adapter reads ``path``: the one whose own ``sniff`` claims it, read whole."""
     try:
-        head = path.read_bytes()[:4096]
+        fmt = adapters.detect(path)
     except OSError as exc:
         raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if path.suffix == ".gz":
-        return "pyperf"
-    text = head.decode("utf-8", errors="replace").lstrip()
-    if text.startswith("{"):
-        if '"machine_info"' in text or '"commit_info"' in text:
-            return "pytest-benchmark"
-        if '"Action"' in text:
-            return "gobench"
-        return "pyperf"
-    if "ns/iter" in text:
-        return "libtest"
-    return "gobench"
-
-
+    if fmt is None:
+        raise ValueError(f"{path}: the format could not be told (none or several of "
+                         f"{', '.join(adapters.formats())} claim it); name it with --format LANG=FORMAT")
+    return fmt
 
 
 def compare(
@@ -213,7 +201,7 @@ def compare(
         if not path.exists():
             raise ValueError(f"--{lang}: {path} does not exist")
         fmt = declared_formats.get(lang) or detect_format(path)
-        native = adapters.language_of(fmt)
+        native = adapters.language(fmt)
         if lang not in declared_formats and native is not None and native != lang:
             raise ValueError(f"--{lang}: {path} reads as {fmt} output, which is {native}'s, not {lang}'s; "
                              f"give it as --{native}, or declare it with --format {lang}={fmt}")

@@ -8,7 +8,13 @@
 
   Names are the canonical ones in Go's spelling with the worker count as the
   ``-T`` suffix (absent at T = 1, as ``go test`` prints it); one line per sample,
-  its iteration count where known.
+  its iteration count where known. The format requires an iteration count on
+  every result line; where the harness printed none (libtest), a ``#``
+  comment line, which the format says readers ignore, comes first and says
+  so, and the count written is a placeholder 1:
+
+      # BenchmarkSequential: iteration count not known (libtest prints none); 1 below is a placeholder
+      BenchmarkSequential 	       1	      4121 ns/op
 - bencher's Benchmark Metric Format (``bmf.json``): for each
   ``<language>/<benchmark>[/<param>=<value>…]/threads=<T>`` a ``latency`` measure in ns with the
   median and its 95% interval.
@@ -20,6 +26,10 @@ import json
 
 from orchestrator import stats
 from orchestrator.models import Result, RunRecord
+
+
+#: The note before results whose iteration count the harness never printed.
+UNKNOWN_ITERATIONS = "iteration count not known ({harness} prints none); 1 below is a placeholder"
 
 
 def go_name(r: Result) -> str:
@@ -45,6 +55,8 @@ def gobench_text(record: RunRecord) -> str:
         lines.append("")
         lines.append(f"lang: {lang}")
         for r in rs:
+            if not r.iterations:
+                lines.append(f"# {go_name(r)}: {UNKNOWN_ITERATIONS.format(harness=r.id.harness)}")
             for i, ns in enumerate(r.ns_per_op):
                 n = r.iterations[i] if r.iterations else 1
                 lines.append(f"{go_name(r)} \t{n:>8d}\t{ns!r} ns/op")

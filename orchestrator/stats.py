@@ -169,3 +169,82 @@ class Comparison:
 
 def compare(a: Sequence[float], b: Sequence[float]) -> Comparison:
     return Comparison(ratio_of_medians(a, b), ratio_ci(a, b), mann_whitney_p(a, b))
+
+
+# --- What a sample size allows at all -------------------------------------
+#
+# Before claiming "no significant difference", ask whether a difference could
+# have been found with that many samples. The Mann–Whitney U test is
+# rank-based: with n1 and n2 samples and no ties, the most extreme outcome
+# (every sample of one side below every sample of the other) has two-sided
+# exact probability 2 / C(n1+n2, n1), so no p below that can ever come out.
+# benchstat's rule of thumb (4 samples to test, 6 for a 95% interval) is the
+# same arithmetic at α = 0.05.
+
+
+def mann_whitney_exact_min_p(n1: int, n2: int) -> float:
+    """Smallest two-sided exact Mann–Whitney p for sizes n1, n2 without ties: 2 / C(n1+n2, n1)."""
+    if n1 < 1 or n2 < 1:
+        raise ValueError("Mann–Whitney U needs samples on both sides")
+    return min(1.0, 2.0 / math.comb(n1 + n2, n1))
+
+
+def mann_whitney_min_p(n1: int, n2: int) -> float:
+    """Smallest p that ``mann_whitney_p`` can return for sizes n1, n2.
+
+    That is its p on two fully separated samples, computed by the same
+    method (exact for small samples, the normal approximation for larger
+    ones), so it is what the report's test can reach, not a bound on paper.
+    """
+    if n1 < 1 or n2 < 1:
+        raise ValueError("Mann–Whitney U needs samples on both sides")
+    return mann_whitney_p([float(i) for i in range(n1)], [float(n1 + i) for i in range(n2)])
+
+
+def mann_whitney_can_reject(n1: int, n2: int, alpha: float = ALPHA, comparisons: int = 1) -> bool:
+    """Whether any data of sizes n1, n2 could be called significant.
+
+    ``comparisons`` is the size of the Holm family: its smallest p is
+    multiplied by that count before the comparison with ``alpha``.
+    """
+    if comparisons < 1:
+        raise ValueError("comparisons must be 1 or more")
+    return mann_whitney_min_p(n1, n2) * comparisons < alpha
+
+
+def mann_whitney_min_samples(alpha: float = ALPHA, comparisons: int = 1, limit: int = 1000) -> int:
+    """Fewest samples per side (equal sizes) with which ``mann_whitney_can_reject`` is true."""
+    for n in range(1, limit + 1):
+        if mann_whitney_can_reject(n, n, alpha, comparisons):
+            return n
+    raise ValueError(f"no sample size up to {limit} can reach alpha={alpha} over {comparisons} comparisons")
+
+
+def median_ci_min_samples(confidence: float = 0.95, limit: int = 1000) -> int:
+    """Fewest samples for which ``median_ci`` reaches ``confidence`` coverage."""
+    for n in range(1, limit + 1):
+        if median_ci([float(i) for i in range(n)], confidence).coverage >= confidence:
+            return n
+    raise ValueError(f"no sample size up to {limit} gives {confidence:.0%} coverage")
+
+
+@dataclass(frozen=True)
+class Attainable:
+    """What samples of sizes n1 and n2 can support at all."""
+
+    min_p: float                 # smallest p the test can give
+    can_reject: bool             # min_p (× comparisons) < alpha
+    interval_a: bool             # side a reaches the interval's confidence
+    interval_b: bool
+
+
+def attainable(n1: int, n2: int, alpha: float = ALPHA, comparisons: int = 1,
+               confidence: float = 0.95) -> Attainable:
+    """The test and interval claims that sizes n1, n2 allow, before looking at any value."""
+    need = median_ci_min_samples(confidence)
+    return Attainable(
+        min_p=mann_whitney_min_p(n1, n2),
+        can_reject=mann_whitney_can_reject(n1, n2, alpha, comparisons),
+        interval_a=n1 >= need,
+        interval_b=n2 >= need,
+    )

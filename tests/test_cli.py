@@ -112,3 +112,37 @@ def test_missing_subcommand_is_a_usage_error():
     proc = run()
     assert proc.returncode == 2
     assert "usage:" in proc.stderr
+
+
+NOTHING_INPUTS = ["empty", "random", "criterion-terminal"]
+
+
+def _nothing_input(kind: str, tmp_path: Path) -> Path:
+    if kind == "empty":
+        p = tmp_path / "empty.out"
+        p.write_bytes(b"")
+    elif kind == "random":
+        import random
+
+        p = tmp_path / "random.bin"
+        p.write_bytes(random.Random(20261130).randbytes(3000))
+    else:
+        p = FIX / "criterion" / "terminal_output_not_data.txt"
+    return p
+
+
+@pytest.mark.parametrize("kind", NOTHING_INPUTS)
+@pytest.mark.parametrize("fmt", ["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark"])
+def test_nothing_found_exits_1_with_exactly_one_issue(fmt, kind, tmp_path):
+    path = _nothing_input(kind, tmp_path)
+    proc = run("parse", "--format", fmt, str(path))
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["results"] == []
+    assert len(out["issues"]) == 1, out["issues"]
+    assert out["issues"][0]["source"] == str(path)
+    assert out["issues"][0]["message"].startswith(f"no benchmark results found in {path} (read as {fmt})")
+    assert proc.stderr.splitlines() == [f"{path}: {out['issues'][0]['message']}"
+                                        if out["issues"][0]["line"] is None else
+                                        f"{path}:{out['issues'][0]['line']}: {out['issues'][0]['message']}"]

@@ -61,3 +61,22 @@ def test_bmf_json_has_median_and_interval_per_cell(record):
     assert entry["value"] == stats.median(r.ns_per_op)
     assert entry["lower_value"] <= entry["value"] <= entry["upper_value"]
     assert len(data) == len(record.results)
+
+
+def test_gobench_export_of_libtest_results_notes_that_the_count_is_unknown(tmp_path):
+    from orchestrator.adapters import libtest
+
+    results = libtest.parse(Path(__file__).parent / "fixtures" / "libtest" / "integer_ns_with_mb_s.txt").results
+    record = RunRecord(run_id="libtest-export", started_at="2026-11-30T00:00:00Z", results=results)
+    text = export.gobench_text(record)
+    lines = text.splitlines()
+    result_lines = [i for i, line in enumerate(lines) if line.startswith("Benchmark")]
+    assert len(result_lines) == 7
+    for i in result_lines:
+        # every result line follows the note that its count is a placeholder
+        assert lines[i - 1] == f"# {lines[i].split()[0]}: " + export.UNKNOWN_ITERATIONS.format(harness="libtest")
+    path = tmp_path / "results.txt"
+    path.write_text(text)
+    back = gobench.parse(path)
+    assert back.issues == []  # the note is a comment the format ignores
+    assert sorted(r.ns_per_op[0] for r in back.results) == sorted(r.ns_per_op[0] for r in results)

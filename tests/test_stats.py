@@ -92,3 +92,65 @@ def test_difference_ci_brackets_a_known_shift():
     ci = stats.difference_ci(a, b)
     assert ci.lo < 50 < ci.hi
     assert ci.hi - ci.lo < 6
+
+
+# --- What a sample size allows, checked against counts made here ----------
+
+from itertools import combinations
+
+
+def _exact_two_sided_min_p(n1: int, n2: int) -> float:
+    """Count the rank arrangements: how many give U as small as the fully separated one."""
+    n = n1 + n2
+    us = []
+    for ranks_a in combinations(range(n), n1):
+        # U of side a: pairs (a, b) with a above b
+        ranks_b = [r for r in range(n) if r not in ranks_a]
+        us.append(sum(1 for ra in ranks_a for rb in ranks_b if ra > rb))
+    u_min = min(us)
+    one_side = sum(1 for u in us if u <= u_min) / len(us)
+    return min(1.0, 2 * one_side)
+
+
+@pytest.mark.parametrize("n1, n2", [(5, 5), (3, 3), (4, 4), (2, 6), (1, 7)])
+def test_smallest_exact_p_matches_counting_arrangements(n1, n2):
+    counted = _exact_two_sided_min_p(n1, n2)
+    assert stats.mann_whitney_exact_min_p(n1, n2) == pytest.approx(counted)
+    assert stats.mann_whitney_min_p(n1, n2) == pytest.approx(counted)  # small sizes: the exact test
+
+
+def test_five_against_five_can_reach_0_0079_and_no_lower():
+    counted = _exact_two_sided_min_p(5, 5)
+    assert counted == pytest.approx(2 / 252)  # one arrangement in 252 on each side
+    assert stats.mann_whitney_can_reject(5, 5, alpha=0.008)
+    assert not stats.mann_whitney_can_reject(5, 5, alpha=0.0079)
+
+
+def test_one_against_a_hundred_can_never_reach_0_0015():
+    # One sample among 101 ranks: it sits lowest in 1 of 101 arrangements.
+    smallest = 2 / 101
+    assert stats.mann_whitney_min_p(1, 100) >= smallest - 1e-12
+    assert not stats.mann_whitney_can_reject(1, 100, alpha=0.0015)
+    assert not stats.mann_whitney_can_reject(1, 100, alpha=0.05 / 10)  # ten Holm comparisons
+    assert stats.mann_whitney_can_reject(1, 100, alpha=0.05)
+
+
+def test_minimum_sizes_meet_benchstats_rule():
+    # Test: n per side needs 2 / C(2n, n) < 0.05, i.e. C(2n, n) > 40: C(6,3) = 20, C(8,4) = 70.
+    assert math.comb(6, 3) <= 40 < math.comb(8, 4)
+    assert stats.mann_whitney_min_samples(0.05) == 4
+    # Ten Holm comparisons: C(2n, n) > 400: C(10,5) = 252, C(12,6) = 924.
+    assert stats.mann_whitney_min_samples(0.05, comparisons=10) == 6
+    # Interval: (min, max) holds the median unless all n fall on one side, 2 / 2^n:
+    # n = 5 gives 1 - 1/16 = 0.9375, n = 6 gives 1 - 1/32 = 0.96875.
+    assert 1 - 2 / 2**5 < 0.95 <= 1 - 2 / 2**6
+    assert stats.median_ci_min_samples(0.95) == 6
+    assert stats.median_ci(list(range(6))).coverage == pytest.approx(1 - 2 / 2**6)
+
+
+def test_attainable_sums_up_both_claims():
+    few = stats.attainable(3, 3)
+    assert few.min_p == pytest.approx(2 / math.comb(6, 3)) and not few.can_reject
+    assert not few.interval_a and not few.interval_b
+    enough = stats.attainable(6, 10)
+    assert enough.can_reject and enough.interval_a and enough.interval_b

@@ -44,6 +44,46 @@ def issue(source: Path | str, line: int | None, message: str) -> ParseIssue:
     return ParseIssue(source=str(source), line=line if line and line >= 1 else None, message=message)
 
 
+def nothing_found(source: Path | str, fmt: str, reason: str | None = None,
+                  line: int | None = None) -> ParseIssue:
+    """The one issue of an input in which no benchmark result was read.
+
+    ``reason`` says why, when the adapter knows (not JSON, not this
+    harness's shape); it follows the fixed opening so that every format
+    words the case the same way.
+    """
+    message = f"no benchmark results found in {source} (read as {fmt})"
+    if reason:
+        message += f": {reason}"
+    return issue(source, line, message)
+
+
+def finish(parsed: Any, source: Path | str, fmt: str) -> Any:
+    """``parsed``, with the nothing-found issue added when it holds neither results nor issues.
+
+    Nothing read is not a clean read: an empty file, binary data or another
+    harness's output must not pass silently. When issues already say what
+    was refused (a benchmark without raw samples, say), they stand alone.
+    """
+    if not parsed.results and not parsed.issues:
+        parsed.issues.append(nothing_found(source, fmt))
+    return parsed
+
+
+_JSON_CACHE: dict[str, Any] = {}
+
+
+def json_object(text: str) -> dict | None:
+    """``text`` parsed as a JSON object, or None; the last answer is kept for the next sniffer."""
+    if not text.lstrip().startswith("{"):
+        return None
+    if text not in _JSON_CACHE:
+        _JSON_CACHE.clear()
+        value, error = load_json(text)
+        _JSON_CACHE[text] = value if error is None and isinstance(value, dict) else None
+    return _JSON_CACHE[text]
+
+
 def brief(value: Any, limit: int = 60) -> str:
     """A short, always-safe rendering of a value read from input, for messages."""
     if isinstance(value, (dict, list, tuple)):
@@ -164,6 +204,13 @@ def build_results(table: SeriesTable | list[Series], issues: list[ParseIssue]) -
     results: list[Result] = []
     for s in table:
         if not s.ns_per_op:
+            continue
+        threads = s.id.get("threads")
+        if isinstance(threads, int) and not isinstance(threads, bool) and threads < 1:
+            name = s.id.get("name") or "<unnamed>"
+            issues.append(issue(s.source, s.line,
+                                f"benchmark {name!r}: threads={threads} is not a worker count "
+                                "(it must be 1 or more); its samples are not read"))
             continue
         metadata = dict(s.metadata)
         if s.per_sample:

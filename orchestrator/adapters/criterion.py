@@ -19,8 +19,9 @@ Reading rules:
 - estimates.json (criterion's own statistics) goes to metadata only.
 - Only ``new/`` folders are read; ``base/``, ``change/`` and ``report/`` are
   earlier baselines, comparisons and HTML.
-- ``path`` may also be a benchmark.json or sample.json file: its folder is
-  read as one ``new/`` folder.
+- ``path`` may also be a benchmark.json, sample.json or estimates.json file:
+  its folder is read as one ``new/`` folder. Any other file (criterion's
+  terminal output, say) is not criterion data: one issue names it.
 - Malformed or missing JSON becomes an issue naming the file (and the line,
   where the JSON error gives one). ``Result.source`` is the sample.json path.
 """
@@ -35,8 +36,11 @@ from orchestrator.adapters import Parsed
 from orchestrator.adapters._common import (
     Series,
     build_results,
+    finish,
     issue,
     brief,
+    json_object,
+    nothing_found,
     load_json,
     jsonable,
     resolve_language,
@@ -47,8 +51,22 @@ from orchestrator.models import Measurement, ParseIssue
 
 HARNESS = "criterion"
 DEFAULT_LANGUAGE = "rust"
+LANGUAGE = "rust"
+_DATA_FILES = ("benchmark.json", "sample.json", "estimates.json")
 THREADS_SOURCE = "criterion id threads=T"
 _SKIPPED_FOLDERS = {"base", "change", "report"}
+
+
+def sniff(path_or_text: Path | str) -> bool:
+    """Whether a directory holds criterion's ``new/benchmark.json``, or a text is one of its JSON files."""
+    if isinstance(path_or_text, Path):
+        return path_or_text.is_dir() and (
+            (path_or_text / "benchmark.json").is_file()
+            or any(p.parent.name == "new" for p in path_or_text.rglob("benchmark.json")))
+    data = json_object(path_or_text)
+    if data is None:
+        return False
+    return ("full_id" in data and "group_id" in data) or ("iters" in data and "times" in data)
 
 
 def parse(path: Path, *, language: str | None = None) -> Parsed:
@@ -64,10 +82,21 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
         if not folders and path.name == "new":
             folders = [path]
         if not folders:
-            parsed.issues.append(issue(path, None,
-                                       "no criterion data: no new/benchmark.json below this directory"))
+            parsed.issues.append(nothing_found(path, HARNESS,
+                                               "no criterion data: no new/benchmark.json below this directory"))
             return parsed
     elif path.exists():
+        if path.name not in _DATA_FILES:
+            parsed.issues.append(nothing_found(
+                path, HARNESS, "criterion data is a target/criterion directory, or a benchmark.json "
+                               "or sample.json file of one benchmark's new/ folder; this is neither"))
+            return parsed
+        missing = [name for name in ("benchmark.json", "sample.json") if not (path.parent / name).is_file()]
+        if missing:
+            parsed.issues.append(nothing_found(
+                path, HARNESS, f"no {' or '.join(missing)} beside it (criterion writes benchmark.json "
+                               "and sample.json together in each new/ folder)"))
+            return parsed
         folders = [path.parent]
     else:
         raise FileNotFoundError(f"no such file or directory: {path}")
@@ -78,7 +107,7 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
         if found is not None:
             series.append(found)
     parsed.results = build_results(series, parsed.issues)
-    return parsed
+    return finish(parsed, path, HARNESS)
 
 
 def _load(path: Path, issues: list[ParseIssue]) -> Any | None:
@@ -149,9 +178,7 @@ def _read_folder(folder: Path, lang: str, issues: list[ParseIssue]) -> Series | 
         metadata=metadata,
     )
     for i, (n, t) in enumerate(zip(iters, times)):
-        problem = sample_problem(t) or sample_problem(n)
-        if problem is None and (n < 1 or n != int(n)):
-            problem = f"iteration count {brief(n)} is not a positive whole number"
+        problem = sample_problem(t) or _iteration_problem(n)
         if problem is not None:
             issues.append(issue(sample_path, None, f"{full_id}: sample {i}: {problem}"))
             continue
@@ -161,6 +188,18 @@ def _read_folder(folder: Path, lang: str, issues: list[ParseIssue]) -> Series | 
             continue
         series.add(per_iter, Measurement(value=per_iter, unit="ns"), int(n))
     return series
+
+
+def _iteration_problem(n: Any) -> str | None:
+    """Why ``n`` cannot be a sample's iteration count, or None when it can."""
+    problem = sample_problem(n)
+    if problem is not None and problem.startswith("negative"):
+        return f"negative iteration count: {brief(n)}"
+    if problem is not None:
+        return f"iteration count {problem}"
+    if n < 1 or n != int(n):
+        return f"iteration count {brief(n)} is not a positive whole number"
+    return None
 
 
 def _estimates(path: Path, issues: list[ParseIssue]) -> dict[str, Any] | None:

@@ -6,7 +6,8 @@ A result line, as golang.org/x/perf's benchfmt reads it::
 
 is a name starting with ``Benchmark``, the iteration count, then value/unit
 pairs. Configuration lines ``key: value`` (``goos``, ``goarch``, ``pkg``,
-``cpu``, and our own exports' ``lang``) apply to the results after them.
+``cpu``, ``note``, ``commit``, and our own exports' ``lang``) apply to the
+results after them.
 
 Reading rules:
 
@@ -14,16 +15,28 @@ Reading rules:
   ``BenchmarkId.name`` and becomes ``threads``; no suffix means GOMAXPROCS=1.
   GOMAXPROCS is the worker count only for ``b.RunParallel`` benchmarks, so
   ``mode`` stays ``unknown`` for the normalizer to settle.
-- Samples of one (language, ``pkg``, name, GOMAXPROCS) form one ``Result``:
-  the same name in two packages stays two results.
-- ``ns/op`` is the sample; every other unit (``B/op``, ``allocs/op``,
+- The format requires only the ``Benchmark`` prefix ("typically followed by
+  a capital letter"), so ``Benchmarkk8s_total 1 3387 total-bytes`` is a
+  result line too. One exception keeps prose apart: a name going on in
+  lower case (``Benchmarking the kernel now``) whose second field is not a
+  whole number is not a result line and is skipped.
+- Samples of one (language, full configuration, name, GOMAXPROCS) form one
+  ``Result``, as benchstat keeps them apart: the same name in two packages,
+  or under ``note: before`` and ``note: after``, or after a ``cpu:`` or
+  ``commit:`` change, stays two results. ``metadata["config"]`` holds the
+  configuration; when one name has several, ``metadata["config_differs"]``
+  names the keys that tell them apart with this result's values.
+- ``ns/op`` is the sample (another time unit per op, ``us/op`` or ``ms/op``,
+  when there is no ``ns/op``); every other unit (``B/op``, ``allocs/op``,
   ``MB/s``, custom ``x/op`` from ``b.ReportMetric``) goes to
   ``metadata["metrics"]``, one list entry per sample.
 - ``-v`` bare-name lines, ``--- BENCH:`` blocks and their indented log lines,
   ``=== RUN``, ``PASS``/``FAIL``/``ok`` trailers are skipped. ``--- FAIL:
-  BenchmarkX`` becomes an issue naming the benchmark. A line that starts
-  like a result but does not parse becomes an issue; the lines around it
-  are still read.
+  BenchmarkX`` becomes an issue naming the benchmark, and so does a panic
+  (``BenchmarkX-2   panic: …`` or a ``panic:`` line of its own), with the
+  panic's first line. A line that starts like a result but does not parse
+  (no time per op, an iteration count beyond Go's int) becomes an issue;
+  the lines around it are still read.
 - A ``go test -json`` stream (first line a JSON object) is read by joining
   the ``Output`` fields of each package in order and reading that text;
   issue line numbers then refer to the JSON line the text came from.
@@ -41,6 +54,7 @@ from orchestrator.adapters._common import (
     SeriesTable,
     brief,
     build_results,
+    finish,
     load_json,
     issue,
     resolve_language,
@@ -49,6 +63,9 @@ from orchestrator.models import Measurement, ParseIssue
 
 HARNESS = "gobench"
 DEFAULT_LANGUAGE = "go"
+LANGUAGE = "go"
+#: Go's int on the 64-bit platforms benchmarks run on: b.N cannot exceed it.
+MAX_ITERATIONS = 2**63 - 1
 THREADS_SOURCE = "go -N suffix, which is GOMAXPROCS, not whether b.RunParallel ran"
 THREADS_SOURCE_ABSENT = "go -N suffix (absent: GOMAXPROCS=1)"
 
@@ -56,6 +73,21 @@ THREADS_SOURCE_ABSENT = "go -N suffix (absent: GOMAXPROCS=1)"
 # upper-case letter; one or more spaces or tabs follow the colon.
 _CONFIG = re.compile(r"^(?P<key>[a-z][^\sA-Z:]*):(?:[ \t]+(?P<value>.*))?$")
 _FAIL = re.compile(r"^--- FAIL: (?P<name>\S+)")
+_DIGITS = re.compile(r"[0-9]+")
+_PANIC = re.compile(r"^panic: (?P<message>.*)$")
+_SNIFF_TEXT = re.compile(r"^(?:Benchmark\S*[ \t]+\d+[ \t]+\S+[ \t]+\S|--- FAIL: Benchmark)", re.MULTILINE)
+_SNIFF_EVENT = re.compile(r'^\{.*"Action"\s*:', re.MULTILINE)
+
+
+def sniff(path_or_text: Path | str) -> bool:
+    """Whether a text is Go benchmark output: a result or ``--- FAIL: Benchmark`` line,
+    or a ``go test -json`` stream."""
+    if not isinstance(path_or_text, str):
+        return False
+    text = path_or_text
+    if _is_json_stream(text):
+        return _SNIFF_EVENT.search(text) is not None
+    return _SNIFF_TEXT.search(text) is not None
 
 
 def parse(path: Path, *, language: str | None = None) -> Parsed:
@@ -70,8 +102,24 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     else:
         reader.read([(line, n) for n, line in enumerate(text.splitlines(), start=1)])
     parsed = Parsed(issues=reader.issues)
+    _mark_differing_config(reader.table)
     parsed.results = build_results(reader.table, parsed.issues)
-    return parsed
+    return finish(parsed, path, HARNESS)
+
+
+def _mark_differing_config(table: SeriesTable) -> None:
+    """For each name read under several configurations, the keys that tell them apart."""
+    groups: dict[tuple, list[Series]] = {}
+    for series in table:
+        ident = series.id
+        groups.setdefault((ident["language"], ident["name"], ident["threads"]), []).append(series)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        configs = [m.metadata["config"] for m in members]
+        keys = sorted({k for c in configs for k in c if len({c.get(k) for c in configs}) > 1})
+        for m in members:
+            m.metadata["config_differs"] = {k: m.metadata["config"].get(k) for k in keys}
 
 
 def _is_json_stream(text: str) -> bool:
@@ -131,6 +179,7 @@ class _Reader:
         config: dict[str, str] = {}
         lang = self.default_lang
         fail_issue: int | None = None  # index in self.issues of the last --- FAIL, for its log
+        started: str | None = None     # the last -v bare-name line: the benchmark now running
         recent_log: list[str] = []     # indented lines since the last unindented one (-v logs)
         in_bench_block = False         # indented lines under --- BENCH: belong to a good result
         for raw, n in lines:
@@ -158,10 +207,25 @@ class _Reader:
                 fail_issue = len(self.issues) - 1
                 continue
 
-            if line.startswith("Benchmark") and not line[9:10].islower():
+            m = _PANIC.match(line)
+            if m:
+                who = f"benchmark {started}" if started else "a benchmark"
+                self.issues.append(issue(self.path, n, f"{who} panicked: {m.group('message').strip()}"))
+                started = None
+                continue
+
+            if line.startswith("Benchmark"):
                 fields = line.split()
                 if len(fields) == 1:
-                    continue  # -v prints the bare name when a benchmark starts
+                    started = fields[0]  # -v prints the bare name when a benchmark starts
+                    continue
+                if fields[1] == "panic:":
+                    message = line.split("panic:", 1)[1].strip()
+                    self.issues.append(issue(self.path, n, f"benchmark {fields[0]} panicked: {message}"))
+                    continue
+                if line[9:10].islower() and not fields[1].isdigit():
+                    continue  # prose such as "Benchmarking the kernel now"
+                started = None
                 self._result(fields, n, config, lang)
                 continue
 
@@ -198,17 +262,23 @@ class _Reader:
                 f"malformed benchmark line for {full_name}: expected name, iterations "
                 "and value/unit pairs"))
             return
-        try:
-            iterations = int(fields[1])
-            if iterations < 1:
-                raise ValueError
-        except ValueError:
+        digits = fields[1]
+        if not _DIGITS.fullmatch(digits) or not digits.strip("0"):
             self.issues.append(issue(self.path, n,
                                      f"malformed benchmark line for {full_name}: "
-                                     f"iteration count {brief(fields[1])} is not a positive integer"))
+                                     f"iteration count {brief(digits)} is not a positive integer"))
+            return
+        digits = digits.lstrip("0")
+        iterations = int(digits) if len(digits) <= 20 else MAX_ITERATIONS + 1
+        if iterations > MAX_ITERATIONS:
+            self.issues.append(issue(self.path, n,
+                                     f"malformed benchmark line for {full_name}: iteration count "
+                                     f"{brief(fields[1], 30)} is larger than Go can count "
+                                     f"(at most 2^63-1 = {MAX_ITERATIONS})"))
             return
         ns_value: tuple[float, str] | None = None
         metrics: dict[str, float] = {}
+        pairs: list[tuple[float, str]] = []
         for value_text, unit in zip(fields[2::2], fields[3::2]):
             try:
                 value = units.parse_number(value_text)
@@ -217,13 +287,17 @@ class _Reader:
                                          f"malformed benchmark line for {full_name}: "
                                          f"{brief(value_text)} {unit} is not a number"))
                 return
-            if unit == "ns/op":
-                ns_value = (value, unit)
-            else:
+            pairs.append((value, unit))
+        times = [(v, u) for v, u in pairs if _is_time_per_op(u)]
+        ns_value = next(((v, u) for v, u in times if u == "ns/op"), times[0] if times else None)
+        for value, unit in pairs:
+            if (value, unit) != ns_value:
                 metrics[unit] = value
         if ns_value is None:
             self.issues.append(issue(self.path, n,
-                                     f"benchmark line for {full_name} has no ns/op value"))
+                                     f"benchmark line for {full_name} has no ns/op value (nor another "
+                                     f"time per op) and is not read; its units: "
+                                     f"{', '.join(u for _, u in pairs)}"))
             return
         value, unit = ns_value
         if value < 0:
@@ -237,7 +311,7 @@ class _Reader:
                                      f"benchmark line for {full_name}: GOMAXPROCS suffix must be >= 1"))
             return
         pkg = config.get("pkg")
-        key = (lang, pkg, base, threads)
+        key = (lang, tuple(sorted(config.items())), base, threads)
 
         def make() -> Series:
             return Series(
@@ -258,3 +332,13 @@ class _Reader:
 
         series = self.table.get(key, make)
         series.add(units.to_ns(value, unit), Measurement(value=value, unit=unit), iterations, metrics)
+
+
+def _is_time_per_op(unit: str) -> bool:
+    if not unit.endswith("/op"):
+        return False
+    try:
+        units.unit_scale(unit)
+    except ValueError:
+        return False
+    return True

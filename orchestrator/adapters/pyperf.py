@@ -17,7 +17,8 @@ Reading rules:
   ``loops × inner_loops``); ``original`` keeps it in ``s``. The iteration
   count of each sample is ``loops × inner_loops`` of its run, where known.
 - Warm-ups are left out; calibration runs (warm-ups only, no values) are
-  skipped.
+  skipped. A benchmark that holds warm-ups only (no timed value at all) is
+  an issue naming it, never a silent gap.
 - The name is metadata ``name``. T comes from metadata ``threads`` when
   present, else from a ``threads=T`` segment of the name, which is removed
   from ``BenchmarkId.name`` either way. ``mode`` comes from metadata
@@ -40,9 +41,12 @@ from orchestrator.adapters._common import (
     Series,
     SeriesTable,
     build_results,
+    finish,
     issue,
     brief,
+    json_object,
     load_json,
+    nothing_found,
     jsonable,
     resolve_language,
     to_ns,
@@ -51,12 +55,21 @@ from orchestrator.models import Measurement, ParseIssue
 
 HARNESS = "pyperf"
 DEFAULT_LANGUAGE = "python"
+LANGUAGE = "python"
 SUPPORTED_VERSIONS = ("1.0",)
 _GZIP_MAGIC = b"\x1f\x8b"
 # Metadata that describes a single run, not the benchmark.
 _RUN_KEYS = ("date", "duration", "uptime", "load_avg_1min", "mem_max_rss", "mem_peak_pagefile_usage",
              "cpu_freq", "cpu_temp", "runnable_threads", "calibrate_loops", "recalibrate_loops",
              "calibrate_warmups", "recalibrate_warmups", "command_max_rss", "tracemalloc_peak")
+
+
+def sniff(path_or_text: Path | str) -> bool:
+    """Whether a text is pyperf JSON: ``version`` and a ``benchmarks`` list of objects with ``runs``."""
+    data = json_object(path_or_text) if isinstance(path_or_text, str) else None
+    if data is None or "version" not in data or not isinstance(data.get("benchmarks"), list):
+        return False
+    return all(isinstance(b, dict) and "runs" in b for b in data["benchmarks"])
 
 
 def parse(path: Path, *, language: str | None = None) -> Parsed:
@@ -69,14 +82,16 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            parsed.issues.append(issue(path, None, f"not a readable gzip file: {exc}"))
+            parsed.issues.append(nothing_found(path, HARNESS, f"not a readable gzip file: {exc}"))
             return parsed
     data, error = load_json(raw)
     if error is not None:
-        parsed.issues.append(issue(path, *error))
+        line, message = error
+        parsed.issues.append(nothing_found(path, HARNESS, message, line))
         return parsed
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        parsed.issues.append(issue(path, None, "not pyperf JSON: expected an object with a 'benchmarks' list"))
+        parsed.issues.append(nothing_found(path, HARNESS,
+                                           "not pyperf JSON: expected an object with a 'benchmarks' list"))
         return parsed
     version = data.get("version")
     if version not in SUPPORTED_VERSIONS:
@@ -93,7 +108,7 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     for b, bench in enumerate(data["benchmarks"]):
         _read_benchmark(path, b, bench, file_md, lang, table, parsed.issues)
     parsed.results = build_results(table, parsed.issues)
-    return parsed
+    return finish(parsed, path, HARNESS)
 
 
 def _threads_from_metadata(value: Any) -> int | None:
@@ -163,6 +178,7 @@ def _read_benchmark(path: Path, b: int, bench: Any, file_md: dict, lang: str,
         )
 
     series = table.get(key, make)
+    values_read = warmups_seen = 0
     for r, run in enumerate(runs):
         rwhere = f"{where}.runs[{r}]"
         if not isinstance(run, dict):
@@ -180,7 +196,9 @@ def _read_benchmark(path: Path, b: int, bench: Any, file_md: dict, lang: str,
             continue
         if not values:
             series.metadata["calibration_runs_skipped"] += 1
+            warmups_seen += len(warmups)
             continue
+        values_read += len(values)
         series.metadata["warmups_excluded"] += len(warmups)
         iterations = _iterations(merged)
         for v, value in enumerate(values):
@@ -189,6 +207,10 @@ def _read_benchmark(path: Path, b: int, bench: Any, file_md: dict, lang: str,
                 issues.append(issue(path, None, f"{rwhere}.values[{v}] ({full_name}): {problem}"))
                 continue
             series.add(ns, Measurement(value=float(value), unit="s"), iterations)
+    if values_read == 0:
+        what = (f"holds only warm-up values ({warmups_seen} in {len(runs)} run(s)), no timed value"
+                if warmups_seen else f"holds no timed value ({len(runs)} run(s))")
+        issues.append(issue(path, None, f"{where} ({full_name}): {what}; not read"))
 
 
 def _iterations(md: dict) -> int | None:

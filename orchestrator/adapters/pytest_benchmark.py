@@ -33,8 +33,11 @@ from orchestrator.adapters._common import (
     Series,
     SeriesTable,
     build_results,
+    finish,
     issue,
+    json_object,
     load_json,
+    nothing_found,
     jsonable,
     resolve_language,
     to_ns,
@@ -43,6 +46,7 @@ from orchestrator.models import Measurement, ParseIssue
 
 HARNESS = "pytest-benchmark"
 DEFAULT_LANGUAGE = "python"
+LANGUAGE = "python"
 MISSING_DATA_HELP = (
     "raw samples (stats.data) are missing: the summaries are not samples. "
     "Write the file with --benchmark-json=FILE, or add --benchmark-save-data "
@@ -52,6 +56,18 @@ _PARAM_ID = re.compile(r"\[.*\]$")
 
 
 
+def sniff(path_or_text: Path | str) -> bool:
+    """Whether a text is pytest-benchmark JSON: a ``benchmarks`` list beside ``machine_info``,
+    ``commit_info`` or entries with ``stats``."""
+    data = json_object(path_or_text) if isinstance(path_or_text, str) else None
+    if data is None or not isinstance(data.get("benchmarks"), list):
+        return False
+    if "machine_info" in data or "commit_info" in data:
+        return True
+    benches = data["benchmarks"]
+    return bool(benches) and all(isinstance(b, dict) and "stats" in b for b in benches)
+
+
 def parse(path: Path, *, language: str | None = None) -> Parsed:
     """Read every benchmark of a pytest-benchmark JSON file."""
     path = Path(path)
@@ -59,17 +75,18 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     parsed = Parsed()
     data, error = load_json(path.read_bytes())
     if error is not None:
-        parsed.issues.append(issue(path, *error))
+        line, message = error
+        parsed.issues.append(nothing_found(path, HARNESS, message, line))
         return parsed
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        parsed.issues.append(issue(path, None,
-                                   "not pytest-benchmark JSON: expected an object with a 'benchmarks' list"))
+        parsed.issues.append(nothing_found(path, HARNESS,
+                                           "not pytest-benchmark JSON: expected an object with a 'benchmarks' list"))
         return parsed
     table = SeriesTable()
     for b, bench in enumerate(data["benchmarks"]):
         _read_benchmark(path, b, bench, data.get("version"), lang, table, parsed.issues)
     parsed.results = build_results(table, parsed.issues)
-    return parsed
+    return finish(parsed, path, HARNESS)
 
 
 def _threads(params: Any) -> int | None:

@@ -190,3 +190,46 @@ def test_rust_kernel_capture_has_all_five_canonical_benchmarks():
     assert shared2.id.name == "secret/parallel-shared"
     assert shared2.iterations == [2097152, 4194304]
     assert shared2.ns_per_op == [151984691.0 / 2097152, 295069736.0 / 4194304]
+
+
+def test_a_file_that_is_not_criterion_data_is_named_as_given(tmp_path):
+    empty = tmp_path / "bench-output.txt"
+    empty.write_bytes(b"")
+    parsed = criterion.parse(empty)
+    assert parsed.results == []
+    assert [(i.source, i.line) for i in parsed.issues] == [(str(empty), None)]
+    assert parsed.issues[0].message.startswith(f"no benchmark results found in {empty} (read as criterion)")
+    assert "benchmark.json:" not in str(parsed.issues[0])
+
+
+def test_a_sample_json_without_its_benchmark_json_names_the_file_given(tmp_path):
+    new = tmp_path / "new"
+    new.mkdir()
+    given = new / "sample.json"
+    shutil.copy(TREE / "secret" / "sequential" / "new" / "sample.json", given)
+    parsed = criterion.parse(given)
+    assert [i.source for i in parsed.issues] == [str(given)]
+    assert "no benchmark.json beside it" in parsed.issues[0].message
+
+
+def test_negative_iteration_count_says_so(tmp_path):
+    tree = copy_tree(tmp_path)
+    path = tree / "secret" / "sequential" / "new" / "sample.json"
+    raw = json.loads(path.read_text())
+    raw["iters"][3] = -5.0
+    path.write_text(json.dumps(raw))
+    parsed = criterion.parse(tree)
+    assert [i.message for i in parsed.issues] == ["secret/sequential: sample 3: negative iteration count: -5.0"]
+
+
+def test_threads_zero_is_refused_in_plain_words(tmp_path):
+    tree = copy_tree(tmp_path)
+    path = tree / "secret" / "parallel-shared" / "threads=2" / "new" / "benchmark.json"
+    raw = json.loads(path.read_text())
+    raw["full_id"] = "secret/parallel-shared/threads=0"
+    path.write_text(json.dumps(raw))
+    parsed = criterion.parse(tree)
+    assert len(parsed.results) == 4
+    assert [i.message for i in parsed.issues] == [
+        "benchmark 'secret/parallel-shared': threads=0 is not a worker count (it must be 1 or more); "
+        "its samples are not read"]

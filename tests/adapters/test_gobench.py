@@ -196,8 +196,16 @@ def test_non_benchmark_lines_are_ignored(tmp_path):
         "PASS\nok  \tbenchnorm/secret\t0.1s\n?   \tbenchnorm/secret/cmd\t[no test files]\n"
         "exit status 1\nFAIL\tbenchnorm/secret\t0.2s\n"
     )
-    parsed = gobench.parse(write(tmp_path, text))
-    assert parsed.results == [] and parsed.issues == []
+    # Those lines alone give no per-line issue, only the one that says nothing was read.
+    path = write(tmp_path, text)
+    parsed = gobench.parse(path)
+    assert parsed.results == []
+    assert [(i.line, i.message) for i in parsed.issues] == [
+        (None, f"no benchmark results found in {path} (read as gobench)")]
+    # Next to a result they are skipped without a word.
+    result = "BenchmarkFloor   \t    2000\t      1996 ns/op\n"
+    parsed = gobench.parse(write(tmp_path, text.replace("PASS\n", result + "PASS\n")))
+    assert parsed.issues == [] and [r.ns_per_op for r in parsed.results] == [[1996.0]]
 
 
 def test_json_stream_line_that_is_not_an_event_is_an_issue(tmp_path):
@@ -212,3 +220,69 @@ def test_json_stream_line_that_is_not_an_event_is_an_issue(tmp_path):
 def test_missing_file_raises_oserror(tmp_path):
     with pytest.raises(OSError):
         gobench.parse(tmp_path / "absent.txt")
+
+
+def test_name_going_on_in_lower_case_is_read_and_a_line_without_time_is_an_issue():
+    path = FIX / "constructed_lowercase_after_prefix.txt"
+    parsed = gobench.parse(path)
+    got = {r.id.name: r for r in parsed.results}
+    assert sorted(got) == ["BenchmarkCreateRealm", "BenchmarkOpenRealm", "Benchmarkk8s_schedulercache_update"]
+    k8s = got["Benchmarkk8s_schedulercache_update"]
+    assert k8s.ns_per_op == [4200.0] and k8s.iterations == [1]
+    assert k8s.metadata["metrics"] == {"allocs/op": [12.0]}
+    assert [(i.line, "Benchmarkk8s_schedulercache_total" in i.message, "total-bytes" in i.message)
+            for i in parsed.issues] == [(6, True, True)]
+
+
+def test_other_time_per_op_units_are_the_sample(tmp_path):
+    parsed = gobench.parse(write(tmp_path, "BenchmarkX-2 \t 10\t 1.5 ms/op\t 3 B/op\n"))
+    assert parsed.issues == []
+    assert parsed.results[0].ns_per_op == [1.5e6]
+    assert parsed.results[0].original == [Measurement(value=1.5, unit="ms/op")]
+
+
+def test_note_before_and_after_stay_two_results_each_named_by_its_own_name():
+    parsed = gobench.parse(FIX / "note_before_after_count3.txt")
+    assert parsed.issues == []
+    assert len(parsed.results) == 6
+    create = [r for r in parsed.results if r.id.name == "BenchmarkCreateRealm"]
+    assert [r.metadata["config"]["note"] for r in create] == ["before", "after"]
+    assert [r.metadata["config_differs"] for r in create] == [{"note": "before"}, {"note": "after"}]
+    assert create[0].ns_per_op == [336.5, 50.8, 108.0]
+    assert create[1].ns_per_op == [426.1, 633.1, 416.2]
+    assert all(r.metadata["config"]["cpu"] == "AMD EPYC" for r in create)
+
+
+def test_a_cpu_change_separates_results_too(tmp_path):
+    line = "BenchmarkSequential-2   \t    2000\t      1572 ns/op\n"
+    parsed = gobench.parse(write(tmp_path, "cpu: A\n" + line + "cpu: B\n" + line + line))
+    assert [(r.metadata["config"]["cpu"], len(r.ns_per_op)) for r in parsed.results] == [("A", 1), ("B", 2)]
+
+
+def test_panic_on_the_benchmark_line_is_reported_as_a_panic():
+    path = FIX / "benchmark_panics_nil_map.txt"
+    parsed = gobench.parse(path)
+    assert sorted(r.id.name for r in parsed.results) == ["BenchmarkCreateRealm", "BenchmarkOpenRealm"]
+    assert [(i.source, i.line, i.message) for i in parsed.issues] == [
+        (str(path), 7, "benchmark BenchmarkCloseRealm-2 panicked: assignment to entry in nil map")]
+
+
+def test_panic_line_of_its_own_names_the_benchmark_that_started(tmp_path):
+    lines = (FIX / "benchmark_panics_nil_map.txt").read_text().splitlines()
+    # -v prints the bare name first; the panic then starts a line of its own.
+    lines[6:7] = ["BenchmarkCloseRealm", "panic: assignment to entry in nil map"]
+    parsed = gobench.parse(write(tmp_path, "\n".join(lines) + "\n"))
+    assert [(i.line, i.message) for i in parsed.issues] == [
+        (8, "benchmark BenchmarkCloseRealm panicked: assignment to entry in nil map")]
+    assert not any("panic" in key for r in parsed.results for key in r.metadata["config"])
+
+
+@pytest.mark.parametrize("count, read", [("9223372036854775807", True), ("9223372036854775808", False),
+                                         ("1" + "0" * 5000, False)])
+def test_iteration_count_beyond_go_int_is_refused(tmp_path, count, read):
+    parsed = gobench.parse(write(tmp_path, f"BenchmarkX \t {count}\t 1.5 ns/op\n"))
+    if read:
+        assert parsed.issues == [] and parsed.results[0].iterations == [2**63 - 1]
+    else:
+        assert parsed.results == []
+        assert len(parsed.issues) == 1 and "larger than Go can count" in parsed.issues[0].message

@@ -134,3 +134,41 @@ def test_libtest_paths_line_up_by_their_last_segment(name, key):
 def test_language_override():
     parsed = libtest.parse(INTEGER, language="python→rust")
     assert {r.id.language for r in parsed.results} == {"python→rust"}
+
+
+def test_bencher_style_names_with_spaces_are_read():
+    path = FIX / "criterion_bencher_format_names_with_spaces.txt"
+    parsed = libtest.parse(path)
+    assert parsed.issues == []
+    assert [(r.id.name, r.ns_per_op) for r in parsed.results] == [
+        ("Create Realm", [21.0]), ("Open Realm/threads=2", [85.0])]
+    assert by_name(parsed)["Create Realm"].metadata["plus_minus_ns"] == [2.0]
+
+
+def test_failed_line_and_failed_summary_are_issues_with_name_line_and_panic():
+    path = FIX / "stable_test_failed_summary.txt"
+    parsed = libtest.parse(path)
+    assert parsed.results == []
+    assert [(i.source, i.line) for i in parsed.issues] == [(str(path), 6), (str(path), 22)]
+    failed, summary = (i.message for i in parsed.issues)
+    assert failed.startswith("benchmark vectors_match failed")
+    assert "vector 3 differs" in failed  # first line of the panic, from the failures: section
+    assert "vectors_match" in summary and "1 failed" in summary
+
+
+def test_nightly_bench_failures_printed_with_nocapture_keep_the_good_bench():
+    path = FIX / "nightly_bench_failed_nocapture.txt"
+    parsed = libtest.parse(path)
+    assert [(r.id.name, r.ns_per_op) for r in parsed.results] == [("memory_put_and_delete_small", [1132.0])]
+    assert [i.line for i in parsed.issues] == [6, 8]
+    assert "file_put_small failed" in parsed.issues[0].message
+    assert "file_put_small_no_embedded failed" in parsed.issues[1].message
+    assert all("`Err` value: Error(TrackableError { kind: InvalidInput" in i.message for i in parsed.issues)
+
+
+def test_other_harness_output_is_one_nothing_found_issue():
+    path = FIX.parent / "criterion" / "terminal_output_not_data.txt"
+    parsed = libtest.parse(path)
+    assert parsed.results == []
+    assert [i.message for i in parsed.issues] == [
+        f"no benchmark results found in {path} (read as libtest)"]

@@ -172,3 +172,11 @@ def test_broken_gzip_is_an_issue(tmp_path):
     p.write_bytes((FIX / "inner_loops_two_benchmarks_gzip.json.gz").read_bytes()[:40])
     parsed = pyperf.parse(p)
     assert parsed.results == [] and "gzip" in parsed.issues[0].message
+
+
+def test_benchmark_with_only_warmups_is_an_issue_naming_it():
+    path = FIX / "calibration_only_benchmark_open_realm.json"
+    parsed = pyperf.parse(path)
+    assert [(r.id.name, len(r.ns_per_op)) for r in parsed.results] == [("create-realm", 6)]
+    assert [i.message for i in parsed.issues] == [
+        "benchmarks[1] (open-realm): holds only warm-up values (22 in 1 run(s)), no timed value; not read"]
