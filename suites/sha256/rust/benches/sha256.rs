@@ -16,7 +16,9 @@ use std::env::{self, VarError};
 use std::hint::black_box;
 use std::process;
 
-use criterion::{Bencher, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    Bencher, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use sha256bench::pool::ParallelHash;
 use sha256bench::{DEFAULT_THREADS, SIZES, buffer, digest, parse_thread_list};
 
@@ -63,7 +65,10 @@ fn sha256_benches(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     for size in SIZES {
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_function(BenchmarkId::new("hash", format!("size={size}")), sequential(size));
+        group.bench_function(
+            BenchmarkId::new("hash", format!("size={size}")),
+            sequential(size),
+        );
         for &t in &threads {
             group.bench_function(
                 BenchmarkId::new("hash-parallel", format!("size={size}/threads={t}")),

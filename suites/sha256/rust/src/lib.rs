@@ -21,7 +21,10 @@ pub const DEFAULT_THREADS: [usize; 3] = [1, 2, 4];
 
 /// The deterministic buffer: `len` bytes, byte i = i mod `modulus`.
 pub fn pattern(modulus: usize, len: usize) -> Vec<u8> {
-    assert!((1..=256).contains(&modulus), "pattern modulus {modulus} not in 1..=256");
+    assert!(
+        (1..=256).contains(&modulus),
+        "pattern modulus {modulus} not in 1..=256"
+    );
     (0..len).map(|i| (i % modulus) as u8).collect()
 }
 
@@ -139,7 +142,18 @@ mod tests {
     fn thread_lists() {
         assert_eq!(parse_thread_list("1,2,4"), Ok(vec![1, 2, 4]));
         assert_eq!(parse_thread_list(" 8 , 1"), Ok(vec![8, 1]));
-        for bad in ["", "0", "1,,2", "1,2,1", "-1", "+2", "two", "1.5", "1;2", "99999999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "1,,2",
+            "1,2,1",
+            "-1",
+            "+2",
+            "two",
+            "1.5",
+            "1;2",
+            "99999999999999999999999",
+        ] {
             assert!(parse_thread_list(bad).is_err(), "{bad:?} accepted");
         }
     }

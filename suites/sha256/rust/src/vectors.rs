@@ -46,7 +46,9 @@ pub fn parse(text: &str) -> Result<Vec<Vector>, String> {
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty() && !n.contains(char::is_whitespace))
-            .ok_or_else(|| format!("vector {i}: \"name\" must be a non-empty string without spaces"))?;
+            .ok_or_else(|| {
+                format!("vector {i}: \"name\" must be a non-empty string without spaces")
+            })?;
         if out.iter().any(|o| o.name == name) {
             return Err(format!("vector {name:?} appears twice"));
         }
@@ -54,7 +56,9 @@ pub fn parse(text: &str) -> Result<Vec<Vector>, String> {
             .get("sha256")
             .and_then(Value::as_str)
             .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-            .ok_or_else(|| format!("vector {name:?}: \"sha256\" must be 64 lower-case hex digits"))?;
+            .ok_or_else(|| {
+                format!("vector {name:?}: \"sha256\" must be 64 lower-case hex digits")
+            })?;
         let input = v
             .get("input")
             .and_then(Value::as_object)
@@ -94,7 +98,9 @@ fn expand(o: &Map<String, Value>) -> Result<Vec<u8>, String> {
             }
             Ok(crate::pattern(m, count("length")?))
         }
-        _ => Err(format!("has keys {keys:?}; expected text, repeat+count or pattern_mod+length")),
+        _ => Err(format!(
+            "has keys {keys:?}; expected text, repeat+count or pattern_mod+length"
+        )),
     }
 }
 
@@ -123,9 +129,15 @@ mod tests {
             "{}".to_owned(),
             r#"{"vectors": [{"name": "x", "input": {"text": "a"}, "sha256": "ABC"}]}"#.to_owned(),
             format!(r#"{{"vectors": [{{"name": "x", "input": {{"text": 1}}, "sha256": "{h}"}}]}}"#),
-            format!(r#"{{"vectors": [{{"name": "x", "input": {{"repeat": "a"}}, "sha256": "{h}"}}]}}"#),
-            format!(r#"{{"vectors": [{{"name": "x", "input": {{"pattern_mod": 0, "length": 2}}, "sha256": "{h}"}}]}}"#),
-            format!(r#"{{"vectors": [{{"name": "a b", "input": {{"text": ""}}, "sha256": "{h}"}}]}}"#),
+            format!(
+                r#"{{"vectors": [{{"name": "x", "input": {{"repeat": "a"}}, "sha256": "{h}"}}]}}"#
+            ),
+            format!(
+                r#"{{"vectors": [{{"name": "x", "input": {{"pattern_mod": 0, "length": 2}}, "sha256": "{h}"}}]}}"#
+            ),
+            format!(
+                r#"{{"vectors": [{{"name": "a b", "input": {{"text": ""}}, "sha256": "{h}"}}]}}"#
+            ),
             format!(
                 r#"{{"vectors": [{{"name": "x", "input": {{"text": ""}}, "sha256": "{h}"}},
                                  {{"name": "x", "input": {{"text": ""}}, "sha256": "{h}"}}]}}"#

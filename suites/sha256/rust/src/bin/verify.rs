@@ -12,7 +12,10 @@ use sha256bench::{digest, hex, vectors};
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
     let [path] = args.as_slice() else {
-        eprintln!("usage: verify VECTORS.json (exactly one argument, got {})", args.len());
+        eprintln!(
+            "usage: verify VECTORS.json (exactly one argument, got {})",
+            args.len()
+        );
         process::exit(2);
     };
     let vs = vectors::load(path).unwrap_or_else(|e| {
