@@ -1,0 +1,3 @@
+module benchnorm/sha256bench
+
+go 1.26.0
