@@ -294,7 +294,7 @@ class RunParameters(_Model):
 #: axis names may be used wherever a cell is known (bench, ids, ops).
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "build": frozenset({"build", "python", "workdir", "suite"}),
-    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "name", "bench",
+    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "id_regex", "name", "bench",
                         "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds"}),
     "ops": frozenset({"build", "python", "workdir", "suite", "bench", "id", "name", "threads", "ops"}),
     "verify": frozenset({"build", "python", "workdir", "suite", "vectors"}),

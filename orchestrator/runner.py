@@ -10,6 +10,7 @@ command as templates, and this module fills them in. Placeholders:
     {step} {out}       the step folder; {out} is the artifact path in it
     {bench} {id}       the suite's benchmark name; the harness's id for the cell
     {name}             the harness's full name of the cell (thread notation included)
+    {id_regex}         {id} as a path of anchored regular expressions, ^a$/^b$ (Go's -test.bench)
     {threads}          T
     {samples}          samples this step takes (at least the language's min_samples)
     {batch_seconds}    seconds one sample's timed batch runs
@@ -25,6 +26,7 @@ Nothing here knows a harness's flags: they are the manifest's.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -83,10 +85,12 @@ def _cwd(suite: Suite, lang: LanguageSpec) -> str:
 
 
 def _cell_values(suite: Suite, lang: LanguageSpec, cell: CellKey) -> dict[str, Any]:
+    ident = suite.harness_id(lang.name, cell.benchmark, cell.params) or ""
     return {
         **cell.params,
         "bench": cell.benchmark,
-        "id": suite.harness_id(lang.name, cell.benchmark, cell.params),
+        "id": ident,
+        "id_regex": "/".join(f"^{re.escape(part)}$" for part in ident.split("/")),
         "name": suite.harness_name(lang.name, cell),
         "threads": cell.threads,
     }
