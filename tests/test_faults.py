@@ -56,7 +56,7 @@ def test_path_without_go(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "partial run" in proc.stdout
     record, report = load(out)
-    assert languages(record) == {"rust", "python", "python→rust"}
+    assert languages(record) == {"rust", "python", "python→rust", "c"}
     line = next(x for x in report.splitlines() if x.startswith("- go sequential T=1:"))
     assert "not run — build failed" in line and "could not start go" in line and "(log: `" in line
     log = line.split("(log: `")[1].rstrip("`)")
@@ -68,7 +68,7 @@ def test_rust_bench_that_panics(tmp_path):
     proc, runs, out = bench_all(tmp_path, env={"BENCHNORM_WRAP_RUST": NO_MLOCK})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     record, report = load(out)
-    assert languages(record) == {"go", "python", "python→go", "python→rust"}
+    assert languages(record) == {"go", "python", "python→go", "python→rust", "c"}
     failures = [f for f in record.failures if f.language == "rust"]
     assert failures and len(failures) == record.parameters.rounds  # one per round, each a panic
     for failure in failures:
@@ -85,7 +85,7 @@ def test_python_harness_that_exits_non_zero(tmp_path):
     proc, runs, out = bench_all(tmp_path, env={"BENCHNORM_WRAP_PYTHON": NO_MLOCK})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     record, report = load(out)
-    assert languages(record) == {"go", "rust", "python→go", "python→rust"}
+    assert languages(record) == {"go", "rust", "python→go", "python→rust", "c"}
     failures = [f for f in record.failures if f.language == "python"]
     assert failures and all(f.exit_status not in (0, None) for f in failures)
     assert "- python sequential T=1: failed — sequential T=1: exited" in report
