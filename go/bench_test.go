@@ -1,6 +1,6 @@
 package secret_test
 
-// The five canonical benchmarks of spec/kernel.md. The ops themselves live
+// The five canonical benchmarks of suites/guarded-secret/kernel.md. The ops themselves live
 // in internal/workload, shared with the ops runner cmd/secretops.
 //
 //	go test -run '^$' -bench . -cpu 1,2

@@ -2,7 +2,7 @@
 // only while a Verify runs; at rest the page is PROT_NONE.
 //
 // This is the Go implementation of the guarded-secret kernel described in
-// spec/kernel.md. One Secret is one anonymous private mapping of three pages:
+// suites/guarded-secret/kernel.md. One Secret is one anonymous private mapping of three pages:
 //
 //	base       guard page  PROT_NONE for the Secret's whole life
 //	base+PG    data page   mlocked, MADV_DONTDUMP, PROT_NONE at rest

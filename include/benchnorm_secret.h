@@ -1,5 +1,5 @@
 /*
- * benchnorm_secret.h — the C ABI of the guarded-secret kernel (spec/kernel.md).
+ * benchnorm_secret.h — the C ABI of the guarded-secret kernel (suites/guarded-secret/kernel.md).
  *
  * Two libraries implement this header exactly, so that Python (or any C
  * caller) can drive the Go and the Rust kernel through one interface:
@@ -43,7 +43,7 @@
  * Threads
  * -------
  * Every function may be called from any thread, concurrently. verify on one
- * shared Secret follows kernel.md: the reader count and its mprotect change
+ * shared Secret follows suites/guarded-secret/kernel.md: the reader count and its mprotect change
  * together under the Secret's mutex, so overlapping verifies share one
  * open (bn_secret_open_transitions counts the 0 -> 1 transitions).
  * bn_secret_destroy waits for verifies already running on that Secret to
@@ -107,7 +107,7 @@ uint32_t bn_abi_version(void);
 size_t bn_max_len(void);
 
 /* Copy len bytes at data into a new Secret: three pages from mmap, the data
- * page MADV_DONTDUMP and mlocked, all PROT_NONE at rest (kernel.md
+ * page MADV_DONTDUMP and mlocked, all PROT_NONE at rest (suites/guarded-secret/kernel.md
  * "Construction"). On success *out names it.
  * Errors: BN_ERR_LENGTH, BN_ERR_NULL, errno of mmap/madvise/mlock/mprotect
  * (nothing is left mapped or locked then). */
@@ -130,7 +130,7 @@ int bn_secret_verify(bn_handle secret, const uint8_t *candidate, size_t len,
 int bn_secret_open_transitions(bn_handle secret, uint64_t *out);
 
 /* Destroy the Secret: mprotect READ|WRITE, check the canary, zero the page,
- * munlock, munmap (kernel.md "Destroy"). Waits for verifies in progress on
+ * munlock, munmap (suites/guarded-secret/kernel.md "Destroy"). Waits for verifies in progress on
  * it. Idempotent: destroying a destroyed Secret returns 0.
  * Errors: BN_ERR_CANARY, BN_ERR_BAD_HANDLE, errno of
  * mprotect/munlock/munmap. The handle is gone whatever the result. */

@@ -1,4 +1,4 @@
-"""pysecret: the guarded-secret kernel of kernel.md, in Python with ctypes.
+"""pysecret: the guarded-secret kernel of suites/guarded-secret/kernel.md, in Python with ctypes.
 
     >>> from pysecret import Secret
     >>> with Secret(b"correct horse") as s:

@@ -1,6 +1,6 @@
 """The libc calls the kernel needs, declared once through ctypes.
 
-Contract (kernel.md, "Construction" and "Destroy"):
+Contract (suites/guarded-secret/kernel.md, "Construction" and "Destroy"):
 
 - libc is loaded with ``use_errno=True``, so ``ctypes.get_errno()`` holds
   the errno of the last foreign call made by the current thread;

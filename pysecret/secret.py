@@ -1,4 +1,4 @@
-"""The guarded Secret: kernel.md's contract in Python, through ctypes and libc.
+"""The guarded Secret: suites/guarded-secret/kernel.md's contract in Python, through ctypes and libc.
 
 Layout of one Secret (PG = page size read at run time)::
 

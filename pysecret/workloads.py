@@ -1,4 +1,4 @@
-"""The five canonical benchmarks of kernel.md as workloads that run N ops.
+"""The five canonical benchmarks of suites/guarded-secret/kernel.md as workloads that run N ops.
 
 =================  ==========================================  =======  ================
 canonical name     one op                                      workers  mprotect per op
@@ -53,7 +53,7 @@ __all__ = [
     "open_workload",
 ]
 
-#: kernel.md's canonical benchmark names, in report order.
+#: suites/guarded-secret/kernel.md's canonical benchmark names, in report order.
 CANONICAL = (
     "floor",
     "sequential",

@@ -1,4 +1,4 @@
-//! criterion benches of kernel.md's five canonical benchmarks, group `secret`:
+//! criterion benches of suites/guarded-secret/kernel.md's five canonical benchmarks, group `secret`:
 //!
 //! ```text
 //! secret/floor

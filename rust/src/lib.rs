@@ -1,5 +1,5 @@
 //! benchnorm's guarded-secret kernel in Rust (the contract is
-//! `shared/spec/kernel.md`).
+//! `suites/guarded-secret/kernel.md`).
 //!
 //! A [`Secret`] keeps n bytes on an mlocked, `MADV_DONTDUMP` page that is
 //! `PROT_NONE` except inside [`Secret::verify`], between two guard pages

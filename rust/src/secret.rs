@@ -50,7 +50,7 @@ struct Region {
 }
 
 impl Region {
-    /// Construction steps 1–5 of kernel.md, in order.
+    /// Construction steps 1–5 of suites/guarded-secret/kernel.md, in order.
     fn build(secret: &[u8]) -> Result<Region, Error> {
         let pg = sys::page_size();
         let len = secret.len();

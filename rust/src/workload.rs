@@ -1,4 +1,4 @@
-//! The five canonical benchmarks of kernel.md as runnable workloads, shared
+//! The five canonical benchmarks of suites/guarded-secret/kernel.md as runnable workloads, shared
 //! by the criterion benches and the `secretops` ops runner so both time the
 //! same code.
 //!
@@ -20,7 +20,7 @@ use crate::error::{Call, Error};
 use crate::secret::Secret;
 use crate::sys::{self, Mapping};
 
-/// The canonical benchmark names, as in kernel.md.
+/// The canonical benchmark names, as in suites/guarded-secret/kernel.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bench {
     /// Bare `mprotect(READ)` + `mprotect(NONE)` on one locked page.
@@ -36,7 +36,7 @@ pub enum Bench {
 }
 
 impl Bench {
-    /// Every benchmark, in the order kernel.md lists them.
+    /// Every benchmark, in the order suites/guarded-secret/kernel.md lists them.
     pub const ALL: [Bench; 5] = [
         Bench::Floor,
         Bench::Sequential,

@@ -1,4 +1,4 @@
-//! The ops runner's contract, and kernel.md test 8: N sequential verifies
+//! The ops runner's contract, and suites/guarded-secret/kernel.md test 8: N sequential verifies
 //! make exactly 2N mprotect calls, counted through the ops runner under
 //! `perf stat -e syscalls:sys_enter_mprotect` (or `strace -f -c` where perf
 //! cannot count), as the difference between runs of N and 2N ops so that

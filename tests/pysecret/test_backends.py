@@ -30,7 +30,7 @@ SPEC = json.loads((REPO / "spec" / "vectors.json").read_text())
 HEADER = (REPO / "include" / "benchnorm_secret.h").read_text()
 
 
-# -- kernel.md test 1 through every backend ----------------------------------
+# -- suites/guarded-secret/kernel.md test 1 through every backend ----------------------------------
 
 
 @pytest.mark.parametrize("vector", SPEC["verify"], ids=[v["name"] for v in SPEC["verify"]])

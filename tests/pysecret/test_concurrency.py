@@ -1,4 +1,4 @@
-"""Concurrency (kernel.md test 7): one shared Secret under 2 x CPUs verifying threads.
+"""Concurrency (suites/guarded-secret/kernel.md test 7): one shared Secret under 2 x CPUs verifying threads.
 
 While 2 x CPUs threads verify one shared Secret with right and wrong
 candidates, CPUs more threads create, verify and destroy Secrets of their

@@ -1,4 +1,4 @@
-"""Destroy (kernel.md tests 4 and 5): canary check, zeroing, use after destroy."""
+"""Destroy (suites/guarded-secret/kernel.md tests 4 and 5): canary check, zeroing, use after destroy."""
 
 from __future__ import annotations
 

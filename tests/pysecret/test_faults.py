@@ -1,4 +1,4 @@
-"""Faults (kernel.md test 3), each in a child process that must die of SIGSEGV.
+"""Faults (suites/guarded-secret/kernel.md test 3), each in a child process that must die of SIGSEGV.
 
 Every child first proves it reached the access under test (a legal access
 next to it succeeds and it prints a marker), so an early crash cannot pass

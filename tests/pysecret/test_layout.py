@@ -1,4 +1,4 @@
-"""Layout (kernel.md test 2): three mappings, ---p at rest, lo and dd on the data page."""
+"""Layout (suites/guarded-secret/kernel.md test 2): three mappings, ---p at rest, lo and dd on the data page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""mlock failure (kernel.md test 6): RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK.
+"""mlock failure (suites/guarded-secret/kernel.md test 6): RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK.
 
 The child lowers RLIMIT_MEMLOCK itself (``resource``) and, when the tests run
 as root, is started under ``setpriv`` with CAP_IPC_LOCK dropped; otherwise

@@ -1,4 +1,4 @@
-"""The verify path never copies the secret into a Python object (kernel.md, Compare).
+"""The verify path never copies the secret into a Python object (suites/guarded-secret/kernel.md, Compare).
 
 Two guards: the source of verify/_open/_close contains no construct that
 could copy (string_at, bytes(...), .raw, slicing, ...), and at run time

@@ -1,4 +1,4 @@
-"""Secret: the vectors (kernel.md test 1), input checks and error reporting."""
+"""Secret: the vectors (suites/guarded-secret/kernel.md test 1), input checks and error reporting."""
 
 from __future__ import annotations
 

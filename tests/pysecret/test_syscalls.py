@@ -1,4 +1,4 @@
-"""Syscall count (kernel.md test 8), counted through the ops runner, not assumed.
+"""Syscall count (suites/guarded-secret/kernel.md test 8), counted through the ops runner, not assumed.
 
 mprotect calls are counted with ``perf stat -e syscalls:sys_enter_mprotect``
 around ``python -m pysecret.ops`` at N and 2N ops; the difference cancels

@@ -1,4 +1,4 @@
-// Package workload defines the five canonical benchmarks of spec/kernel.md
+// Package workload defines the five canonical benchmarks of suites/guarded-secret/kernel.md
 // once, so that the testing.B benchmarks and the ops runner (cmd/secretops)
 // perform the very same op.
 //
@@ -27,7 +27,7 @@ const (
 	ParallelShared = "parallel-shared"
 )
 
-// Names lists the canonical benchmarks in the order kernel.md gives them.
+// Names lists the canonical benchmarks in the order suites/guarded-secret/kernel.md gives them.
 var Names = []string{Floor, Sequential, ParallelOwned, ParallelLocked, ParallelShared}
 
 // Serial reports whether benchmark name always runs with one worker.

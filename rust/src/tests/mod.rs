@@ -1,6 +1,6 @@
-//! kernel.md's test list, point by point, against the crate's insides.
+//! suites/guarded-secret/kernel.md's test list, point by point, against the crate's insides.
 //!
-//! | kernel.md test                       | module        |
+//! | suites/guarded-secret/kernel.md test                       | module        |
 //! |--------------------------------------|---------------|
 //! | 1. vectors, invalid lengths          | `vectors`     |
 //! | 2. layout in maps / smaps            | `layout`      |
