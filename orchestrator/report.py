@@ -114,10 +114,11 @@ class PairStat:
     hi: float
     p: float
     p_adj: Optional[float] = None
+    too_few: Optional[str] = None  # why these sample counts cannot support a verdict
 
     @property
     def significant(self) -> bool:
-        return self.p_adj is not None and self.p_adj < stats.ALPHA
+        return self.too_few is None and self.p_adj is not None and self.p_adj < stats.ALPHA
 
 
 @dataclass
@@ -150,7 +151,7 @@ class Table:
             if (ps.a, ps.b) == (a, b):
                 return ps
             if (ps.a, ps.b) == (b, a):
-                return PairStat(a, b, 1 / ps.ratio, 1 / ps.hi, 1 / ps.lo, ps.p, ps.p_adj)
+                return PairStat(a, b, 1 / ps.ratio, 1 / ps.hi, 1 / ps.lo, ps.p, ps.p_adj, ps.too_few)
         return None
 
 
@@ -186,12 +187,29 @@ def _table(cell: normalize.Cell, suite: Suite) -> Table:
     for i, ra in enumerate(rows):
         for rb in rows[i + 1:]:
             c = stats.compare(ra.result.ns_per_op, rb.result.ns_per_op)
-            t.pairs.append(PairStat(ra.language, rb.language, c.ratio, c.interval.lo, c.interval.hi, c.p))
+            t.pairs.append(PairStat(ra.language, rb.language, c.ratio, c.interval.lo, c.interval.hi, c.p,
+                                    too_few=too_few(ra.n, rb.n)))
     if rows:
         fastest = min(rows, key=lambda r: r.median)
         fastest.fastest = True
         fastest.ratio = 1.0
     return t
+
+
+def too_few(n1: int, n2: int) -> Optional[str]:
+    """Why samples of sizes n1 and n2 cannot support a verdict, or None when they can.
+
+    A verdict needs a test that could reject at all (the smallest p a
+    Mann–Whitney test can reach with these sizes must be below α) and, on each
+    side, enough samples for the median's 95% interval — benchstat's rule of 4
+    to test and 6 for an interval, derived here from the statistics themselves.
+    """
+    need_ci = stats.median_ci_min_samples(0.95)
+    need_test = stats.mann_whitney_min_samples(stats.ALPHA)
+    if min(n1, n2) < need_ci or not stats.mann_whitney_can_reject(n1, n2, stats.ALPHA):
+        return (f"too few samples to compare (n = {n1} vs {n2}; a verdict needs at least "
+                f"{max(need_ci, need_test)} on each side)")
+    return None
 
 
 def _verdicts(tables: list[Table]) -> None:
@@ -209,13 +227,17 @@ def _verdicts(tables: list[Table]) -> None:
             ps = t.pair(r.language, fastest.language)
             r.ratio, r.ratio_lo, r.ratio_hi, r.p, r.p_adj = ps.ratio, ps.lo, ps.hi, ps.p, ps.p_adj
             interval = f"[{ratio_text(ps.lo)}, {ratio_text(ps.hi)}]"
-            if ps.significant:
+            if ps.too_few:
+                r.verdict = ps.too_few
+            elif ps.significant:
                 beaten.append(r.language)
                 r.verdict = f"{ratio_text(ps.ratio)} slower than {fastest.language} {interval}"
             else:
                 r.verdict = f"no significant difference from {fastest.language} {interval}"
         if not others:
             fastest.verdict = "only language measured"
+        elif all(t.pair(r.language, fastest.language).too_few for r in others):
+            fastest.verdict = "fastest median; too few samples to compare"
         elif beaten:
             fastest.verdict = f"fastest (significantly faster than {', '.join(beaten)})"
         else:
@@ -525,6 +547,8 @@ def _rel(t: Table, other: str, lead: str) -> str:
     """``other`` against ``lead`` in one table: ratio of medians, interval, corrected significance."""
     ps = t.pair(other, lead)
     interval = f"[{ratio_text(ps.lo)}, {ratio_text(ps.hi)}]"
+    if ps.too_few:
+        return f"{ratio_text(ps.ratio)} {interval}, {ps.too_few}"
     if not ps.significant:
         return f"{ratio_text(ps.ratio)} {interval}, no significant difference"
     word = "slower" if ps.ratio > 1 else "faster"
@@ -540,7 +564,9 @@ def _naive_sentence(lines: list[NaiveLine], seqs: list[Table], other: str, lead:
         return ""
     ps = seq.pair(other, lead)
     naive = looks(worst.naive_ratio)
-    if ps.significant:
+    if ps.too_few:
+        truth = f"{other} and {lead} cannot be told apart here: {ps.too_few}"
+    elif ps.significant:
         truth = f"{other} is {looks(ps.ratio, ps.lo, ps.hi)} than {lead}"
     else:
         truth = (f"{other} and {lead} show no significant difference "

@@ -120,3 +120,22 @@ def test_an_interval_that_falls_short_of_95_percent_says_so():
     assert t.row("go").ci == "[1,900, 2,100] (75% CI: too few samples for 95%)"
     ten = report.build(_record([res("go", "sequential", 1, "sequential", [float(x) for x in range(10, 20)])]))
     assert ten.all_tables[0].row("go").ci == "[11.00, 18.00]"
+
+
+def test_too_few_samples_give_no_verdict_either_way():
+    """One sample against a hundred: no winner, and not "no significant difference" either."""
+    rng = np.random.default_rng(9)
+    huge_gap = [res("go", "sequential", 1, "sequential", [5_419_000.0]),
+                res("rust", "sequential", 1, "sequential", rng.normal(1000, 10, 100))]
+    (t,) = report.build(_record(huge_gap)).all_tables
+    assert t.row("go").verdict == "too few samples to compare (n = 1 vs 100; a verdict needs at least 6 on each side)"
+    assert t.row("rust").verdict == "fastest median; too few samples to compare"
+    assert not any(ps.significant for ps in t.pairs)
+    five = [res("go", "sequential", 1, "sequential", rng.normal(2000, 10, 5)),
+            res("rust", "sequential", 1, "sequential", rng.normal(1000, 10, 5))]
+    (t,) = report.build(_record(five)).all_tables
+    assert t.row("go").verdict.startswith("too few samples to compare (n = 5 vs 5")
+    six = [res("go", "sequential", 1, "sequential", rng.normal(2000, 10, 6)),
+           res("rust", "sequential", 1, "sequential", rng.normal(1000, 10, 6))]
+    (t,) = report.build(_record(six)).all_tables
+    assert "slower than rust" in t.row("go").verdict
