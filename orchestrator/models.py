@@ -424,6 +424,8 @@ class ReportSpec(_Model):
     intro: str = ""
     parallel: str = ""
     interop: str = ""
+    reference: Optional[str] = Field(
+        default=None, description="a language every row is also set against (its ratio to it, with interval)")
     baseline: Optional[BaselineSpec] = None
     naive: Optional[NaiveSpec] = None
     exposure: Optional[ExposureSpec] = None
@@ -503,6 +505,8 @@ class Suite(_Model):
                                                                          if r.exposure else []))):
             if ref is not None and ref not in names:
                 raise ValueError(f"{where}: {ref!r} is not a benchmark of this suite")
+        if r.reference and r.reference not in langs:
+            raise ValueError(f"report.reference: {r.reference!r} is not a language of this suite")
         if r.naive and r.naive.language not in langs:
             raise ValueError(f"report.naive.language: {r.naive.language!r} is not a language of this suite")
         return self

@@ -84,9 +84,15 @@ def markdown(data: report.ReportData) -> str:
         harnesses=harnesses,
         has_params=any(t.params for t in data.all_tables),
         has_parallel=any(b.mode == "parallel" for b in suite.benchmarks),
+        reference=_display(suite, suite.report.reference) if suite.report.reference else None,
         event_label=suite.events.label if suite.events else "counted calls",
     )
     return _tidy(text)
+
+
+def _display(suite, language: str) -> str:
+    lang = suite.language(language)
+    return lang.display or lang.name
 
 
 def _tidy(text: str) -> str:

@@ -73,6 +73,8 @@ class Row:
     speedup: Optional[float] = None  # same language's median at T = 1 / this median
     open_share: Optional[str] = None
     bytes_per_op: Optional[int] = None
+    reference: Optional[str] = None  # this median / the reference language's, with its interval
+
 
     @property
     def ci(self) -> str:
@@ -244,6 +246,19 @@ def _verdicts(tables: list[Table]) -> None:
             fastest.verdict = "fastest median, not significantly"
 
 
+def _reference(tables: list[Table], ref: str) -> None:
+    """Every row's ratio to the reference language's row of its table, with the bootstrap interval."""
+    for t in tables:
+        if t.row(ref) is None:
+            continue
+        for r in t.rows:
+            if r.language == ref:
+                r.reference = "1 (reference)"
+                continue
+            ps = t.pair(r.language, ref)
+            r.reference = f"{ratio_text(ps.ratio)} [{ratio_text(ps.lo)}, {ratio_text(ps.hi)}]"
+
+
 # --- the report's sections ------------------------------------------------------
 
 
@@ -396,6 +411,8 @@ def build(record: RunRecord) -> ReportData:
                     for c in norm.cells]
     tables = [_table(c, suite) for c in native_cells if c.by_language]
     _verdicts(tables)
+    if suite.report.reference:
+        _reference(tables, suite.report.reference)
     sc_index = {(s.language, s.canonical, tuple(sorted(s.params.items())), s.threads): s for s in record.syscalls}
     for t in tables:
         for r in t.rows:

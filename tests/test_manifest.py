@@ -135,3 +135,23 @@ def test_a_toy_suite_runs_end_to_end_and_its_report_names_only_itself(tmp_path):
     assert {(r.id.language, r.id.params["size"]) for r in record.results} == {
         (lang, size) for lang in ("go", "rust", "python") for size in ("16", "256")}
     assert record.failures == [] and record.issues == []
+
+
+def test_a_wrong_implementation_is_reported_and_kept_out_of_every_comparison(tmp_path):
+    """The fixture's Python side hashes one byte short: verify catches it before anything is measured."""
+    wrong = ROOT / "tests" / "fixtures" / "suites" / "wrong-sha256"
+    out = invoke("bench-all", "--suite", str(wrong), "--quick", "--out", str(tmp_path / "out"),
+                 "--runs", str(tmp_path / "runs"))
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "python: verify: wrong result — not compared: vector 'abc': expected ba7816bf" in out.stdout
+    record = RunRecord.from_json((tmp_path / "out" / "results.json").read_text())
+    assert {r.id.language for r in record.results} == {"go"}  # the other language is still reported
+    (failure,) = record.failures
+    assert failure.language == "python" and failure.step == "verify"
+    data = report.build(record)
+    assert all(r.language != "python" for t in data.all_tables for r in t.rows)
+    text = (tmp_path / "out" / "REPORT.md").read_text()
+    assert "- python hash size=64 T=1: not run: verify: wrong result — not compared: vector 'abc'" in text
+    # no Python step was measured
+    steps = [json.loads(p.read_text())["spec"] for p in (tmp_path / "runs").glob("*/steps/*/step.json")]
+    assert not [s for s in steps if s["language"] == "python" and s["kind"] == "bench"]
