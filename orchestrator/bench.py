@@ -21,6 +21,7 @@ from typing import Callable, Optional
 from orchestrator import adapters, environment, runner, syscalls
 from orchestrator.models import (
     Failure,
+    LanguageTime,
     ParseIssue,
     Result,
     RunParameters,
@@ -307,8 +308,10 @@ def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
     results: dict[tuple, Result] = {}
     issues: list[ParseIssue] = []
     failures: list[Failure] = []
+    times: dict[str, dict] = {}
     for rec in rd.steps():
         spec = rec.spec
+        _time(times, rec)
         if spec.kind == "build":
             if rec.exit_status is not None or rec.error:
                 if not rec.ok:
@@ -329,6 +332,7 @@ def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
             failures.append(_failure(rec, "run"))
         parsed = _parse_step(rec)
         issues.extend(parsed.issues)
+        _measuring(times, spec.language, parsed.results)
         got_cell = False
         for res in parsed.results:
             res = _apply_suite(suite, res, rec, issues)
@@ -355,8 +359,37 @@ def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
         failures=failures,
         environment=environment.load(rd),
         syscalls=syscalls.from_steps(rd, suite),
+        timings=[LanguageTime(language=lang, **t) for lang, t in times.items()],
     )
     return record.sorted()
+
+
+_TIME_FIELD = {"build": "build_seconds", "verify": "build_seconds", "bench": "bench_seconds",
+               "syscalls": "count_seconds"}
+
+
+def _time(times: dict[str, dict], rec: StepRecord) -> None:
+    """Add a finished step's wall time to its language's account."""
+    field = _TIME_FIELD.get(rec.spec.kind)
+    if field is None or rec.seconds is None:
+        return
+    t = times.setdefault(rec.spec.language, {"build_seconds": 0.0, "bench_steps": 0, "bench_seconds": 0.0,
+                                             "measuring_seconds": 0.0, "count_seconds": 0.0})
+    t[field] += rec.seconds
+    if rec.spec.kind == "bench":
+        t["bench_steps"] += 1
+
+
+def _measuring(times: dict[str, dict], language: str, results: list[Result]) -> None:
+    """Time inside the timed batches of a step's samples: Σ ns/op × ops; unknown when a count is missing."""
+    t = times.get(language)
+    if t is None or t["measuring_seconds"] is None:
+        return
+    for r in results:
+        if r.iterations is None:
+            t["measuring_seconds"] = None
+            return
+        t["measuring_seconds"] += sum(ns * n for ns, n in zip(r.ns_per_op, r.iterations)) / 1e9
 
 
 def _parse_step(rec: StepRecord) -> adapters.Parsed:

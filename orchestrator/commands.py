@@ -57,6 +57,7 @@ def bench(
         lines.append(f"could not write the report to {out_dir}: {exc.strerror or exc} "
                      "(files already there were left as they were)")
         code = 1
+    lines += time_lines(outcome.record)
     wrong = [f for f in outcome.record.failures if f.step == "verify"]
     for f in wrong:
         lines.append(f"{f.language}: {f.message}")
@@ -73,6 +74,19 @@ def bench(
         )
         code = 1
     return "\n".join(lines), code
+
+
+def time_lines(record: RunRecord) -> list[str]:
+    """The run summary: per language, wall time of its steps, time measuring, and the share lost."""
+    out = ["time per language: build | bench steps (wall) | measuring | lost to start-up, calibration, "
+           "analysis | counting"]
+    order = record.suite.order if record.suite else (lambda lang: 0)
+    for t in sorted(record.timings, key=lambda t: (order(t.language), t.language)):
+        measuring = "unknown" if t.measuring_seconds is None else f"{t.measuring_seconds:.1f} s"
+        share = "–" if t.overhead_share is None else f"{t.overhead_share:.0%}"
+        out.append(f"  {t.language:<12} {t.build_seconds:6.1f} s | {t.bench_steps:3d} steps {t.bench_seconds:6.1f} s"
+                   f" | {measuring} | {share} | {t.count_seconds:.1f} s")
+    return out
 
 
 def reports_dir(root: Path, suite: Suite) -> Path:

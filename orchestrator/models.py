@@ -611,6 +611,25 @@ def _check_placeholders(where: str, template: str, allowed: set[str] | frozenset
                              f"(allowed: {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'})")
 
 
+class LanguageTime(_Model):
+    """Where one language's share of a run went, from the step records."""
+
+    language: str = Field(min_length=1)
+    build_seconds: float = Field(default=0.0, ge=0)
+    bench_steps: int = Field(default=0, ge=0)
+    bench_seconds: float = Field(default=0.0, ge=0, description="wall time of the bench steps")
+    measuring_seconds: Optional[float] = Field(
+        default=None, ge=0, description="time inside the harness's timed batches: Σ ns/op × ops per sample")
+    count_seconds: float = Field(default=0.0, ge=0, description="wall time of the counting steps")
+
+    @property
+    def overhead_share(self) -> Optional[float]:
+        """The bench steps' share of wall time spent outside timed batches (start-up, calibration, analysis)."""
+        if self.measuring_seconds is None or self.bench_seconds <= 0:
+            return None
+        return max(0.0, 1 - self.measuring_seconds / self.bench_seconds)
+
+
 class InputFile(_Model):
     """An output a user brought to ``compare``: whose it is, where, and how it was read."""
 
@@ -630,6 +649,7 @@ class RunRecord(_Model):
     parameters: RunParameters = Field(default_factory=RunParameters)
     suite: Optional[Suite] = Field(default=None, description="the suite the run measured; None: derived")
     inputs: list[InputFile] = Field(default_factory=list, description="compare: the outputs it was given")
+    timings: list[LanguageTime] = Field(default_factory=list, description="where each language's time went")
     environment: Environment = Field(default_factory=Environment)
     results: list[Result] = Field(default_factory=list)
     issues: list[ParseIssue] = Field(default_factory=list)
@@ -665,6 +685,7 @@ class RunRecord(_Model):
                         f.message,
                     ),
                 ),
+                "timings": sorted(self.timings, key=lambda t: t.language),
                 "syscalls": sorted(
                     self.syscalls,
                     key=lambda s: (s.language, s.canonical, sorted(s.params.items()), s.threads),

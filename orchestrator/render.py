@@ -85,6 +85,7 @@ def markdown(data: report.ReportData) -> str:
         has_params=any(t.params for t in data.all_tables),
         has_parallel=any(b.mode == "parallel" for b in suite.benchmarks),
         reference=_display(suite, suite.report.reference) if suite.report.reference else None,
+        timings=sorted(data.record.timings, key=lambda t: (suite.order(t.language), t.language)),
         event_label=suite.events.label if suite.events else "counted calls",
     )
     return _tidy(text)

@@ -79,6 +79,11 @@ def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path, builtin):
     assert rec.environment.toolchains["Go"].startswith("go version")
     assert rec.suite == builtin
     assert any(line.startswith("[round 3/3 · step") for line in lines)
+    # where the time went: every bench step's wall time, and the part inside the timed batches
+    (t,) = rec.timings
+    assert t.language == "go" and t.bench_steps == 9 and t.build_seconds > 0
+    assert 0 < t.measuring_seconds < t.bench_seconds
+    assert 0 < t.overhead_share < 1
     # the raw output is on disk, and collecting it again gives the same record
     again = bench.collect(RunDir.open(out.run_dir.path))
     assert again.to_json() == rec.to_json()

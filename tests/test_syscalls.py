@@ -139,10 +139,12 @@ def test_real_counts_through_the_go_ops_runner(go_runner, tmp_path, method):
     for key in (("sequential", 1), ("floor", 1)):
         c = counts[key]
         assert c.method == method
-        assert c.per_op == [2.0, 2.0, 2.0], c
+        # two repetitions that agree exactly settle a cell: the third is not run
+        assert c.per_op == [2.0, 2.0], c
         assert all(b - a == 2000 for a, b in c.counts)
     shared = counts[("parallel-shared", 2)]
-    assert len(shared.open_share) == 3
+    # a cell with a cycle counter varies from run to run: all three repetitions are kept
+    assert len(shared.open_share) == 3 and len(shared.per_op) == 3
     assert all(0 < s <= 1 for s in shared.open_share)
     # each open/close cycle is exactly one mprotect pair, whatever the overlap
     # (runs of 1000 and 2000 ops never open the same number of times)
