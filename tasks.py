@@ -62,14 +62,15 @@ bench_python = bench_task("bench-python", "Run the suite's Python language only;
                           "python")
 
 
-@task(help={
-    "run": "a run folder or a results.json (default: reports/runs/latest, else reports/results.json)",
+@task(iterable=["run"], help={
+    "run": "a run folder or a results.json (default: reports/runs/latest, else reports/results.json); "
+           "give it more than once for one report with a section per machine (default out: reports/machines/)",
     "check": "only check that every committed REPORT.md under reports/ is what its results.json renders to",
     "out": "folder to write into (default: reports/ for the default suite, reports/<suite>/ for others)",
     "suite": "the suite of a run folder or record that does not name one (default: the default suite)",
 })
 def report(c, run=None, check=False, out=None, suite=None):
-    """Re-render the report from saved results; no toolchain and no benchmark needed."""
+    """Re-render the report from saved results, or merge several machines' runs; no toolchain needed."""
     from orchestrator import commands
 
     _run(commands.report, ROOT, run, check, out, suite)

@@ -139,10 +139,20 @@ def _read_results(path: Path) -> RunRecord:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def report(root: Path, run: Optional[str], check: bool, out: Optional[str],
+def report(root: Path, run, check: bool, out: Optional[str],
            suite_path: Optional[str] = None) -> tuple[str, int]:
-    from orchestrator import render
+    """Render a run again; several runs (``--run A --run B``) make one report with a section per machine."""
+    from orchestrator import machines, render
 
+    runs = [run] if isinstance(run, str) else list(run or [])
+    if len(runs) > 1:
+        if check:
+            raise ValueError("--check takes no --run (use --out to name another folder)")
+        records = [load_run(root, r, suite_path) for r in runs]
+        out_dir = Path(out) if out else root / "reports" / "machines"
+        written = machines.publish(records, out_dir)
+        return "\n".join(f"{k}: {p}" for k, p in written.items()), 0
+    run = runs[0] if runs else None
     out_dir = Path(out) if out else root / "reports"
     if check and run:
         raise ValueError("--check compares REPORT.md with the results.json beside it; it takes no --run "
@@ -153,15 +163,18 @@ def report(root: Path, run: Optional[str], check: bool, out: Optional[str],
             raise ValueError(f"--check: no REPORT.md beside a results.json under {root / 'reports'}")
         lines, code = [], 0
         for folder in folders:
-            record = _read_results(folder / "results.json")
-            diff = render.check(record, folder)
+            if (folder / machines.INDEX).is_file():
+                diff = machines.check(folder)
+            else:
+                diff = render.check(_read_results(folder / "results.json"), folder)
             if diff:
                 lines.append(f"{folder / 'REPORT.md'} differs from what results.json renders to (run "
                              f"`invoke report --run {folder / 'results.json'} --out {folder}` and commit):")
                 lines += diff
                 code = 1
             else:
-                lines.append(f"{folder / 'REPORT.md'} is up to date with {folder / 'results.json'}")
+                source = machines.INDEX if (folder / machines.INDEX).is_file() else "results.json"
+                lines.append(f"{folder / 'REPORT.md'} is up to date with {folder / source}")
         return "\n".join(lines), code
     record = load_run(root, run, suite_path)
     if out is None and record.suite is not None:
@@ -171,10 +184,13 @@ def report(root: Path, run: Optional[str], check: bool, out: Optional[str],
 
 
 def committed_reports(root: Path) -> list[Path]:
-    """Every folder under reports/ (run folders aside) that holds both REPORT.md and results.json."""
+    """Every folder under reports/ (run folders aside) holding REPORT.md and its results (or a merged index)."""
+    from orchestrator import machines
+
     base = root / "reports"
     found = [p.parent for p in base.rglob("REPORT.md")
-             if (p.parent / "results.json").is_file() and "runs" not in p.relative_to(base).parts]
+             if ((p.parent / "results.json").is_file() or (p.parent / machines.INDEX).is_file())
+             and "runs" not in p.relative_to(base).parts]
     return sorted(found)
 
 

@@ -28,6 +28,8 @@ HOST_FILE = "environment/host.json"
 
 
 VERSION_LABEL = "version: "
+#: Version steps of run folders made before suites declared them: step label → toolchain label.
+LEGACY_VERSION_STEPS = {"go version": "Go", "rustc -vV": "rustc"}
 
 
 def _specs(root: Path) -> list[StepSpec]:
@@ -114,10 +116,11 @@ def load(rd: RunDir) -> Environment:
         if rec.spec.kind != "environment":
             continue
         text = _stdout(rec) if rec.exit_status is not None else None
-        if rec.spec.label.startswith(VERSION_LABEL):
+        label = rec.spec.label
+        if label.startswith(VERSION_LABEL) or label in LEGACY_VERSION_STEPS:
             if rec.ok and text:
-                toolchains[rec.spec.label[len(VERSION_LABEL):]] = "; ".join(
-                    line.strip() for line in text.splitlines() if line.strip())
+                name = LEGACY_VERSION_STEPS.get(label) or label[len(VERSION_LABEL):]
+                toolchains[name] = text.splitlines()[0].strip()
             continue
         out[rec.spec.label] = text
         if rec.spec.label == "git status":

@@ -81,6 +81,19 @@ class Environment(_Model):
     git_dirty: Optional[bool] = None
     extra: dict[str, str] = Field(default_factory=dict)
 
+    def fingerprint_text(self) -> str:
+        """What tells machines apart: CPU model, logical CPUs, kernel, virtualisation, toolchain versions."""
+        parts = [f"cpu={self.cpu_model or '?'}", f"cpus={self.logical_cpus or '?'}", f"kernel={self.kernel or '?'}",
+                 f"virt={self.virtualization or '?'}"]
+        parts += [f"{k}={v}" for k, v in sorted(self.toolchains.items())]
+        return "; ".join(parts)
+
+    def fingerprint(self) -> str:
+        """A short stable hash of ``fingerprint_text``."""
+        import hashlib
+
+        return hashlib.sha256(self.fingerprint_text().encode()).hexdigest()[:12]
+
 
 class BenchmarkId(_Model):
     """What was measured, in the harness's words and in the suite's."""

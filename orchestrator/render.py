@@ -61,6 +61,11 @@ def _env() -> jinja2.Environment:
     return env
 
 
+def render_template(name: str, **values) -> str:
+    """One of templates/ rendered with the report's filters, blank-line runs collapsed."""
+    return _tidy(_env().get_template(name).render(**values))
+
+
 def markdown(data: report.ReportData) -> str:
     suite = data.suite
     base = suite.report.baseline
