@@ -439,6 +439,8 @@ class ReportSpec(_Model):
     interop: str = ""
     reference: Optional[str] = Field(
         default=None, description="a language every row is also set against (its ratio to it, with interval)")
+    driven: str = Field(default="implementation",
+                        description="what a driving language drives, in the interop rows' words (e.g. kernel)")
     baseline: Optional[BaselineSpec] = None
     naive: Optional[NaiveSpec] = None
     exposure: Optional[ExposureSpec] = None

@@ -475,7 +475,7 @@ def build(record: RunRecord) -> ReportData:
         breakdown=breakdown,
         parallel=parallel,
         naive=_naive(suite, tables, head.threads),
-        interop=_interop(suite, norm.cells),
+        interop=_interop(suite, norm.cells, record.syscalls),
         not_comparable=[(normalize.side(r), why) for r, why in norm.not_comparable],
         refused=[str(x) for x in norm.refused],
         duplicates=norm.duplicates,
@@ -610,9 +610,20 @@ def looks(ratio: float, lo: Optional[float] = None, hi: Optional[float] = None) 
     return f"{words} [{bounds[0]:.3f}×, {bounds[1]:.3f}×]"
 
 
-def _interop(suite: Suite, cells: list[normalize.Cell]) -> list[dict]:
-    """Per-op cost of driving another language's implementation: (driver) − (that language's own), per cell."""
+def _interop(suite: Suite, cells: list[normalize.Cell], syscalls: list[SyscallCount]) -> list[dict]:
+    """Per-op cost of driving another language's implementation: (driver) − (that language's own), per cell.
+
+    A parallel row measures the driving language's threads driving the
+    implementation, which is not the implementation's own parallelism, so
+    the difference is not only the boundary; the row says so. A cost whose
+    whole interval lies below zero is explained with the evidence the run
+    has: the counted calls per op on both sides, and how each side's cost per
+    op grows from T = 1 to this T (less growth: less contention).
+    """
     out = []
+    index = {(c.benchmark, tuple(sorted(c.params.items())), c.threads): c for c in cells}
+    counts = {(s.language, s.canonical, tuple(sorted(s.params.items())), s.threads): s for s in syscalls}
+    event = suite.events.label if suite.events else None
     for c in cells:
         for lang in suite.languages:
             if lang.calls is None:
@@ -621,7 +632,8 @@ def _interop(suite: Suite, cells: list[normalize.Cell]) -> list[dict]:
             if via is None or native is None:
                 continue
             ci = stats.difference_ci(via.ns_per_op, native.ns_per_op)
-            out.append({
+            cost = stats.median(via.ns_per_op) - stats.median(native.ns_per_op)
+            row = {
                 "benchmark": c.benchmark if not c.params else f"{c.benchmark} ({param_text(c.params)})",
                 "threads": c.threads,
                 "mode": c.mode,
@@ -629,8 +641,45 @@ def _interop(suite: Suite, cells: list[normalize.Cell]) -> list[dict]:
                 "backend": lang.calls,
                 "via": _row(via),
                 "native": _row(native),
-                "cost": stats.median(via.ns_per_op) - stats.median(native.ns_per_op),
+                "cost": cost,
                 "lo": ci.lo,
                 "hi": ci.hi,
-            })
+                "caveat": (f"{lang.display or lang.name} threads driving the {_name(suite, lang.calls)} "
+                           f"{suite.report.driven} (T = {c.threads}), not the {suite.report.driven}'s own "
+                           "parallelism" if c.mode == "parallel" else ""),
+                "why": "",
+            }
+            if ci.hi < 0:
+                row["why"] = _negative_cost(lang.name, lang.calls, c, index, counts, event, cost, ci)
+            out.append(row)
     return out
+
+
+def _name(suite: Suite, language: str) -> str:
+    lang = suite.language(language)
+    return lang.display or lang.name
+
+
+def _negative_cost(via: str, native: str, c: normalize.Cell, index: dict, counts: dict, event: Optional[str],
+                   cost: float, ci: stats.Interval) -> str:
+    """Words and figures for a boundary cost whose interval lies below zero."""
+    key = tuple(sorted(c.params.items()))
+    words = [f"{via} {c.benchmark} T = {c.threads}: the boundary cost {sig(cost, 3)} ns "
+             f"[{sig(ci.lo, 3)}, {sig(ci.hi, 3)}] lies below zero. That is no free lunch: the two rows do "
+             f"not run the same schedule."]
+    if event:
+        sa, sb = counts.get((via, c.benchmark, key, c.threads)), counts.get((native, c.benchmark, key, c.threads))
+        if sa and sb and sa.per_op and sb.per_op:
+            words.append(f"{event} per op: {_syscall_text(sa)} through {via}, {_syscall_text(sb)} natively "
+                         "(the same work per op).")
+        else:
+            words.append(f"{event} per op were not counted for this cell in this run.")
+    one = index.get((c.benchmark, key, 1))
+    if c.threads > 1 and one and via in one.by_language and native in one.by_language:
+        grow_via = stats.median(c.by_language[via].ns_per_op) / stats.median(one.by_language[via].ns_per_op)
+        grow_nat = stats.median(c.by_language[native].ns_per_op) / stats.median(one.by_language[native].ns_per_op)
+        words.append(f"From T = 1 to T = {c.threads} the cost per op grows {grow_nat:.2f}× natively but "
+                     f"{grow_via:.2f}× through {via}: the driving threads spend part of every op outside the "
+                     "implementation, so fewer of them are inside it at once, and less contention makes each op "
+                     "cheaper.")
+    return " ".join(words)

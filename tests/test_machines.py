@@ -65,3 +65,27 @@ def test_runs_of_different_suites_are_refused():
     b = b.model_copy(update={"suite": b.suite.model_copy(update={"name": "other"})})
     with pytest.raises(ValueError, match="runs of different suites cannot share a report"):
         machines.build([a, b])
+
+
+def test_negative_boundary_costs_are_explained_and_parallel_rows_carry_the_caveat(builtin):
+    """The 16-core run: python→rust parallel-owned at T = 16 is cheaper than native Rust."""
+    from orchestrator import render, report
+
+    record = RunRecord.from_json(KVM16.read_text()).model_copy(update={"suite": builtin})
+    data = report.build(record)
+    negative = [i for i in data.interop if i["hi"] < 0]
+    assert negative, "the saved run has a boundary cost whose interval lies below zero"
+    for i in negative:
+        assert "lies below zero" in i["why"] and "no free lunch" in i["why"]
+        assert "grows" in i["why"] and "natively but" in i["why"]
+    row = next(i for i in negative if (i["language"], i["benchmark"], i["threads"]) == ("python→rust",
+                                                                                        "parallel-owned", 16))
+    assert row["cost"] < 0 and "From T = 1 to T = 16" in row["why"]
+    for i in data.interop:
+        if i["mode"] == "parallel":
+            assert i["caveat"].startswith("Python threads driving the ")
+            assert "not the kernel's own parallelism" in i["caveat"]
+        else:
+            assert i["caveat"] == ""
+    text = render.markdown(data)
+    assert "Boundary costs below zero:" in text
