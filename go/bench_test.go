@@ -1,11 +1,12 @@
 package secret_test
 
-// The five canonical benchmarks of suites/guarded-secret/kernel.md. The ops themselves live
-// in internal/workload, shared with the ops runner cmd/secretops.
+// The five canonical benchmarks of suites/guarded-secret/kernel.md, and the
+// Go-only diagnostic FloorRaw. The ops themselves live in internal/workload,
+// shared with the ops runner cmd/secretops.
 //
 //	go test -run '^$' -bench . -cpu 1,2
 //
-// Floor and Sequential run one worker whatever -cpu says. The parallel ones
+// Floor, FloorRaw and Sequential run one worker whatever -cpu says. The parallel ones
 // use b.RunParallel, which starts GOMAXPROCS goroutines (= the -cpu value)
 // pulling from one budget of b.N ops; ns/op is wall time / b.N. All Secrets
 // are created before the timer starts and destroyed after it stops.
@@ -23,6 +24,12 @@ func BenchmarkSequential(b *testing.B)     { benchSerial(b, workload.Sequential)
 func BenchmarkParallelOwned(b *testing.B)  { benchParallel(b, workload.ParallelOwned) }
 func BenchmarkParallelLocked(b *testing.B) { benchParallel(b, workload.ParallelLocked) }
 func BenchmarkParallelShared(b *testing.B) { benchParallel(b, workload.ParallelShared) }
+
+// BenchmarkFloorRaw is not one of the kernel's benchmarks: it is the floor's
+// page and mprotect pair made through syscall.RawSyscall, without the
+// runtime's entersyscall/exitsyscall, to show what that bookkeeping costs
+// (README.md, "Where Go's syscall pair goes"). The suite runs ^Floor$ only.
+func BenchmarkFloorRaw(b *testing.B) { benchSerial(b, workload.FloorRaw) }
 
 func benchSerial(b *testing.B, name string) {
 	b.ReportAllocs()

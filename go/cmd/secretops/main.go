@@ -8,7 +8,9 @@
 //	secretops --bench NAME --threads T --ops N
 //
 // NAME is floor, sequential, parallel-owned, parallel-locked or
-// parallel-shared; T must be 1 for floor and sequential. The T workers pull
+// parallel-shared, or the Go-only diagnostic floor-raw (the floor op through
+// syscall.RawSyscall; not part of the kernel contract); T must be 1 for
+// floor, floor-raw and sequential. The T workers pull
 // ops from one shared budget of N, like testing.B's RunParallel, and
 // GOMAXPROCS is set to T as `go test -cpu T` does. Set-up (Secrets, the
 // floor page, starting the workers) happens before the clock starts.
@@ -59,8 +61,9 @@ type report struct {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("secretops", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	bench := fs.String("bench", "", "canonical benchmark: "+strings.Join(workload.Names, "|"))
-	threads := fs.Int("threads", 0, "workers T (1 for floor and sequential)")
+	bench := fs.String("bench", "", "canonical benchmark: "+strings.Join(workload.Names, "|")+
+		"; or Go-only diagnostic: "+strings.Join(workload.Diagnostic, "|"))
+	threads := fs.Int("threads", 0, "workers T (1 for floor, floor-raw and sequential)")
 	ops := fs.Int64("ops", 0, "total ops N, shared by all workers")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: secretops --bench NAME --threads T --ops N")
@@ -80,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage("unexpected argument %q", fs.Arg(0))
 	case *bench == "":
 		return usage("--bench is required")
-	case !slices.Contains(workload.Names, *bench):
+	case !slices.Contains(workload.Names, *bench) && !slices.Contains(workload.Diagnostic, *bench):
 		return usage("unknown benchmark %q", *bench)
 	case *threads < 1:
 		return usage("--threads must be at least 1")

@@ -48,6 +48,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--bench", "sequential", "--threads", "1", "--ops", "ten"},
 		{"--bench", "sequential", "--threads", "x", "--ops", "10"},
 		{"--bench", "floor", "--threads", "2", "--ops", "10"},
+		{"--bench", "floor-raw", "--threads", "2", "--ops", "10"},
+		{"--bench", "floor_raw", "--threads", "1", "--ops", "10"},
 		{"--bench", "sequential", "--threads", "2", "--ops", "10"},
 		{"--bench", "sequential", "--threads", "1", "--ops", "10", "extra"},
 		{"--bench", "sequential", "--threads", "1", "--ops", "10", "--verbose"},
@@ -90,7 +92,7 @@ func TestOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bench := range workload.Names {
+	for _, bench := range append(append([]string{}, workload.Names...), workload.Diagnostic...) {
 		for _, threads := range []int{1, 3} {
 			if workload.Serial(bench) && threads != 1 {
 				continue
@@ -126,7 +128,7 @@ func TestOutput(t *testing.T) {
 // outside with perf (or strace) at N and 2N ops so set-up calls cancel.
 func TestMprotectCount(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the ops runner six times under a syscall counter")
+		t.Skip("runs the ops runner twelve times under a syscall counter")
 	}
 	count := syscallCounter(t)
 	exe := runnerBinary(t)
@@ -137,6 +139,7 @@ func TestMprotectCount(t *testing.T) {
 	}{
 		{workload.Sequential, 1},
 		{workload.Floor, 1},
+		{workload.FloorRaw, 1},
 		{workload.ParallelOwned, 2},
 		{workload.ParallelLocked, 2},
 		{workload.ParallelShared, 2},

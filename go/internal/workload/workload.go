@@ -1,6 +1,7 @@
 // Package workload defines the five canonical benchmarks of suites/guarded-secret/kernel.md
 // once, so that the testing.B benchmarks and the ops runner (cmd/secretops)
-// perform the very same op.
+// perform the very same op. It also defines floor-raw, a Go-only diagnostic
+// benchmark that is not part of the kernel contract (see Diagnostic).
 //
 // Setup creates everything the ops need (Secrets, the floor page, the lock)
 // before any timing starts; each worker then calls its op in a loop.
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -30,8 +33,17 @@ const (
 // Names lists the canonical benchmarks in the order suites/guarded-secret/kernel.md gives them.
 var Names = []string{Floor, Sequential, ParallelOwned, ParallelLocked, ParallelShared}
 
+// FloorRaw is the floor op made through syscall.RawSyscall instead of the
+// runtime's syscall path (see FloorPage.OpRaw). It is a diagnostic for Go
+// only, not a benchmark of suites/guarded-secret/kernel.md: the suite never
+// runs it and other languages have no counterpart.
+const FloorRaw = "floor-raw"
+
+// Diagnostic lists the Go-only benchmarks Setup also accepts.
+var Diagnostic = []string{FloorRaw}
+
 // Serial reports whether benchmark name always runs with one worker.
-func Serial(name string) bool { return name == Floor || name == Sequential }
+func Serial(name string) bool { return name == Floor || name == FloorRaw || name == Sequential }
 
 // The benchmark secret and candidate: bench_secret_hex and
 // bench_candidate_hex from spec/vectors.json (a test checks they match).
@@ -101,14 +113,18 @@ func (r *Run) setup(name string, workers int) error {
 	}
 
 	switch name {
-	case Floor:
+	case Floor, FloorRaw:
 		for range workers {
 			p, err := NewFloorPage()
 			if err != nil {
 				return err
 			}
 			r.closers = append(r.closers, p.Close)
-			r.ops = append(r.ops, p.Op)
+			if name == FloorRaw {
+				r.ops = append(r.ops, p.OpRaw)
+			} else {
+				r.ops = append(r.ops, p.Op)
+			}
 		}
 	case Sequential, ParallelOwned:
 		for range workers {
@@ -200,6 +216,23 @@ func (p *FloorPage) Op() error {
 	}
 	if err := unix.Mprotect(p.page, unix.PROT_NONE); err != nil {
 		return fmt.Errorf("workload: mprotect floor page PROT_NONE: %w", err)
+	}
+	return nil
+}
+
+// OpRaw is the floor op made with syscall.RawSyscall: the same two mprotect
+// calls on the same page, each result checked, but without the runtime's
+// entersyscall/exitsyscall around them. A raw syscall keeps its P the whole
+// time, so the scheduler can neither see it as in a syscall nor hand the P to
+// another thread; that is fine for a call that returns in a microsecond, and
+// is why only this diagnostic uses it.
+func (p *FloorPage) OpRaw() error {
+	addr, n := uintptr(unsafe.Pointer(&p.page[0])), uintptr(len(p.page))
+	if _, _, e := syscall.RawSyscall(syscall.SYS_MPROTECT, addr, n, syscall.PROT_READ); e != 0 {
+		return fmt.Errorf("workload: raw mprotect floor page PROT_READ: %w", e)
+	}
+	if _, _, e := syscall.RawSyscall(syscall.SYS_MPROTECT, addr, n, syscall.PROT_NONE); e != 0 {
+		return fmt.Errorf("workload: raw mprotect floor page PROT_NONE: %w", e)
 	}
 	return nil
 }

@@ -2,11 +2,18 @@ package workload
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
+// all is every name Setup accepts: the canonical benchmarks and the diagnostics.
+var all = append(append([]string{}, Names...), Diagnostic...)
+
 func TestSetup(t *testing.T) {
-	for _, name := range Names {
+	for _, name := range all {
 		workers := 3
 		if Serial(name) {
 			workers = 1
@@ -44,7 +51,7 @@ func TestSetupRejects(t *testing.T) {
 }
 
 func TestOpsDoNotAllocate(t *testing.T) {
-	for _, name := range Names {
+	for _, name := range all {
 		r, err := Setup(name, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -61,4 +68,40 @@ func TestOpsDoNotAllocate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// The raw floor op leaves the page as the floor op does: PROT_NONE at rest
+// (---p in /proc/self/maps).
+func TestFloorRawLeavesPageProtNone(t *testing.T) {
+	p, err := NewFloorPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	for range 3 {
+		if err := p.OpRaw(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := uint64(uintptr(unsafe.Pointer(&p.page[0])))
+	for line := range strings.Lines(string(maps)) {
+		var lo, hi uint64
+		var perms string
+		if _, err := fmt.Sscanf(line, "%x-%x %s", &lo, &hi, &perms); err != nil || addr < lo || addr >= hi {
+			continue
+		}
+		if perms != "---p" {
+			t.Errorf("floor page is %s after OpRaw, want ---p", perms)
+		}
+		return
+	}
+	t.Errorf("floor page %#x not found in /proc/self/maps", addr)
 }
