@@ -170,7 +170,7 @@ def run(
         usable = build(rd, suite, build_root, languages, echo)
         usable = verify(rd, suite, build_root, usable, echo)
         plan = suite.cells(params)
-        order = _schedule(params, usable, plan)
+        order = _schedule(params, usable, plan, suite)
         total = len(order)
         for i, (r, lang, cell) in enumerate(order, 1):
             k = samples_in_round(params.samples, params.rounds, r)
@@ -269,10 +269,13 @@ def verify_problem(suite: Suite, rec: StepRecord) -> Optional[str]:
     return None
 
 
-def _schedule(params: RunParameters, languages: list[str], plan: list) -> list[tuple]:
+def _schedule(params: RunParameters, languages: list[str], plan: list, suite: Optional[Suite] = None) -> list[tuple]:
+    def cells(lang: str) -> list:
+        return [c for c in plan if suite is None or suite.runs(lang, c.benchmark)]
+
     if params.interleave:
-        return [(r, lang, c) for r in range(1, params.rounds + 1) for lang in languages for c in plan]
-    return [(r, lang, c) for lang in languages for r in range(1, params.rounds + 1) for c in plan]
+        return [(r, lang, c) for r in range(1, params.rounds + 1) for lang in languages for c in cells(lang)]
+    return [(r, lang, c) for lang in languages for r in range(1, params.rounds + 1) for c in cells(lang)]
 
 
 # --- collecting a run folder -------------------------------------------------

@@ -11,7 +11,7 @@ A merged report folder holds ``REPORT.md``, ``machines.json`` (the labels
 and file names, in order) and one results file per machine under
 ``machines/``, so ``invoke report --check`` can render it again::
 
-    {"suite": "guarded-secret", "machines": [{"label": "A", "results": "machines/A.json"}, …]}
+    {"suite": "sha256", "machines": [{"label": "A", "results": "machines/A.json"}, …]}
 """
 
 from __future__ import annotations

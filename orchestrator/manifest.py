@@ -146,7 +146,7 @@ def _check_world(suite: Suite, folder: Path, file: Path) -> None:
     known = set(adapters.formats())
     for i, b in enumerate(suite.benchmarks):
         for lang in suite.languages:
-            if lang.names_as is None and lang.name not in b.ids:
+            if lang.names_as is None and suite.runs(lang.name, b.name) and lang.name not in b.ids:
                 raise ManifestError(f"{file}: benchmarks[{i}] ({b.name}).ids: no id for language {lang.name!r}")
     for lang in suite.languages:
         where = f"languages.{lang.name}"

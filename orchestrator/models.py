@@ -374,6 +374,8 @@ class BenchmarkSpec(_Model):
     bytes_per_op: Optional[str] = Field(
         default=None, description="bytes one op processes: an axis name or a number (gives MB/s)")
     ids: dict[str, str] = Field(description="language → the harness's name for it, with {axis} placeholders")
+    languages: Optional[list[str]] = Field(
+        default=None, description="only these languages run it (a diagnostic rung); default: every language")
 
     @model_validator(mode="after")
     def _threads_only_when_parallel(self) -> "BenchmarkSpec":
@@ -396,10 +398,11 @@ class BenchmarkSpec(_Model):
 
 
 class BaselineSpec(_Model):
-    """"Where the time goes": ``benchmark`` is the bare cost inside ``of``."""
+    """"Where the time goes": ``benchmark`` is the bare cost inside ``of``; ``rungs`` are more steps of the ladder."""
 
     benchmark: str
     of: str
+    rungs: list[str] = Field(default_factory=list, description="further benchmarks on the ladder, cheapest first")
     text: str = ""
 
 
@@ -507,13 +510,17 @@ class Suite(_Model):
             if b.bytes_per_op is not None and b.bytes_per_op not in b.axes and not b.bytes_per_op.isdigit():
                 raise ValueError(f"{where}.bytes_per_op: {b.bytes_per_op!r} is neither an axis of the "
                                  "benchmark nor a number of bytes")
+            for key in b.languages or []:
+                if key not in langs:
+                    raise ValueError(f"{where}.languages: {key!r} is not a language of this suite")
             for key, template in b.ids.items():
                 if key not in langs:
                     raise ValueError(f"{where}.ids.{key}: {key!r} is not a language of this suite")
                 _check_placeholders(f"{where}.ids.{key}", template, set(b.axes))
         names = {b.name for b in self.benchmarks}
         r = self.report
-        for ref, where in ((r.baseline and r.baseline.benchmark, "report.baseline.benchmark"),
+        for ref, where in (*((x, "report.baseline.rungs") for x in (r.baseline.rungs if r.baseline else [])),
+                           (r.baseline and r.baseline.benchmark, "report.baseline.benchmark"),
                            (r.baseline and r.baseline.of, "report.baseline.of"),
                            (r.naive and r.naive.against, "report.naive.against"),
                            *((b, "report.exposure.benchmarks") for b in (r.exposure.benchmarks
@@ -551,6 +558,11 @@ class Suite(_Model):
     def benchmark_order(self, name: Optional[str]) -> int:
         names = [b.name for b in self.benchmarks]
         return names.index(name) if name in names else len(names)
+
+    def runs(self, language: str, benchmark: str) -> bool:
+        """Whether ``language`` runs ``benchmark`` (a benchmark may be for some languages only)."""
+        bench = self.benchmark(benchmark)
+        return bench is not None and (bench.languages is None or language in bench.languages)
 
     def param_sets(self, bench: BenchmarkSpec) -> list[dict[str, str]]:
         """Every combination of the benchmark's axis values, in declaration order."""

@@ -275,6 +275,16 @@ class Breakdown:
 
 
 @dataclass
+class Rung:
+    """One step of the ladder: a language's bare benchmark (or a further rung), with its interval."""
+
+    language: str
+    benchmark: str
+    row: Row
+    vs_reference: Optional[str] = None  # ratio of medians to the reference language's bare benchmark
+
+
+@dataclass
 class NaiveLine:
     benchmark: str
     threads: int
@@ -349,6 +359,12 @@ class ReportData:
     missing: list[Missing]
     count_checks: list[CountCheck] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
+    ladder: list[Rung] = field(default_factory=list)
+
+    @property
+    def ladder_anchored(self) -> bool:
+        """Whether the ladder's rungs are set against the reference language's baseline."""
+        return any(r.vs_reference for r in self.ladder)
 
     @property
     def throughput(self) -> bool:
@@ -427,8 +443,10 @@ def build(record: RunRecord) -> ReportData:
         return None
 
     head = headline_threads(sorted({t.threads for t in tables if t.mode == "parallel"}), cpus)
-    headline = [t for t in tables if (t.mode == "sequential" and t.threads == 1)
-                or (t.mode == "parallel" and t.threads == head.threads)]
+    # a benchmark that only some languages run (a diagnostic rung) stays out of the headline
+    shared = {b.name for b in suite.benchmarks if b.languages is None}
+    headline = [t for t in tables if t.benchmark in shared and ((t.mode == "sequential" and t.threads == 1)
+                or (t.mode == "parallel" and t.threads == head.threads))]
 
     breakdown = []
     base = suite.report.baseline
@@ -442,6 +460,8 @@ def build(record: RunRecord) -> ReportData:
                 if sr:
                     breakdown.append(Breakdown(f.language, f, sr, sr.median - f.median, f.median / sr.median,
                                                sr.events_per_op))
+
+    ladder = _ladder(suite, tables) if base else []
 
     parallel: dict[str, list[Table]] = {}
     for t in tables:
@@ -481,6 +501,7 @@ def build(record: RunRecord) -> ReportData:
         duplicates=norm.duplicates,
         unstable=unstable,
         missing=_gaps(record, suite) if not derived else [],
+        ladder=ladder,
         count_checks=[
             CountCheck(s.language, s.threads, s.calls_per_cycle,
                        stats.median(s.open_share) if s.open_share else None, s.per_op, s.canonical)
@@ -488,6 +509,32 @@ def build(record: RunRecord) -> ReportData:
             if exposure and s.canonical in exposure.benchmarks and s.method != "none" and s.language not in drivers
         ],
     )
+
+
+def _ladder(suite: Suite, tables: list[Table]) -> list[Rung]:
+    """The baseline benchmark of every language and the suite's further rungs, cheapest first.
+
+    Each rung's ratio is to the reference language's baseline, with a
+    bootstrap interval: what is kernel, what is runtime, what is library.
+    """
+    base = suite.report.baseline
+    rungs = []
+    for name in [base.benchmark, *base.rungs]:
+        for t in tables:
+            if t.benchmark == name and t.threads == 1 and not t.params:
+                rungs += [Rung(r.language, name, r) for r in t.rows]
+    if len({r.benchmark for r in rungs}) < 2 and len(rungs) < 2:
+        return []
+    ref = suite.report.reference
+    anchor = next((r for r in rungs if r.language == ref and r.benchmark == base.benchmark), None)
+    for r in rungs:
+        if anchor is not None and r is not anchor:
+            ci = stats.ratio_ci(r.row.result.ns_per_op, anchor.row.result.ns_per_op)
+            ratio = stats.ratio_of_medians(r.row.result.ns_per_op, anchor.row.result.ns_per_op)
+            r.vs_reference = f"{ratio_text(ratio)} [{ratio_text(ci.lo)}, {ratio_text(ci.hi)}]"
+        elif r is anchor:
+            r.vs_reference = "1 (reference)"
+    return sorted(rungs, key=lambda r: r.row.median)
 
 
 def _gaps(record: RunRecord, suite: Suite) -> list[Missing]:
@@ -503,6 +550,8 @@ def _gaps(record: RunRecord, suite: Suite) -> list[Missing]:
     out = []
     for lang in languages:
         for cell in suite.cells(params):
+            if lang in suite.language_names() and not suite.runs(lang, cell.benchmark):
+                continue
             key = (lang, cell.benchmark, tuple(sorted(cell.params.items())), cell.threads)
             what = cell.label()
             failure = cell_failed.get(key)

@@ -146,6 +146,8 @@ def plan_steps(suite: Suite, build_root: Path, languages: list[str], cells: list
         if not suite.language(lang).ops:
             continue
         for cell in cells:
+            if not suite.runs(lang, cell.benchmark):
+                continue
             for rep in range(1, REPEATS + 1):
                 for n in (ops, 2 * ops):
                     argv, cwd = runner.ops_command(suite, lang, cell, n, build_root)

@@ -29,7 +29,7 @@ def test_default_threads_go_to_twice_the_cpus():
     (dict(threads="1,,2"), "--threads: '' is not a worker count"),
     (dict(samples="many"), "--samples: 'many' is not a whole number"),
     (dict(samples=0), "--samples: 0 is too small"),
-    (dict(bench="sequental"), "--bench: unknown name 'sequental' \\(allowed: floor, sequential"),
+    (dict(bench="sequental"), "--bench: unknown name 'sequental' \\(allowed: floor, floor-raw, sequential"),
     (dict(languages="go,java"), "--languages: unknown name 'java' \\(allowed: go, rust, python"),
 ])
 def test_bad_parameters_name_the_value_and_what_is_allowed(kw, message, builtin):

@@ -25,8 +25,9 @@ def test_the_builtin_suite_is_the_default_and_declares_todays_cells(builtin):
     assert manifest.default_suite(ROOT).name == builtin.name
     assert builtin.language_names()[:3] == ["go", "rust", "python"]
     cells = builtin.cells(RunParameters(threads=[1, 2, 4]))
-    # two one-worker benchmarks, three parallel ones at every T
-    assert len(cells) == 2 + 3 * 3
+    # three one-worker benchmarks (floor-raw is Go's alone), three parallel ones at every T
+    assert len(cells) == 3 + 3 * 3
+    assert [lang for lang in builtin.language_names() if builtin.runs(lang, "floor-raw")] == ["go"]
     assert {c.threads for c in cells if builtin.benchmark(c.benchmark).mode == "sequential"} == {1}
     assert builtin.harness_name("rust", cells[-1]) == "secret/parallel-shared/threads=4"
     assert builtin.harness_name("python→go", cells[-1]) == "parallel-shared/threads=4"
