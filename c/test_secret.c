@@ -2,7 +2,8 @@
  * test_secret — the kernel contract's tests for the C kernel, against the
  * real kernel, the real ops runner and the real Google Benchmark binary.
  *
- *   test_secret --vectors spec/vectors.json --secretops build/secretops --bench build/secret_bench
+ *   test_secret --vectors spec/vectors.json --secretops build/secretops --bench build/secret_bench \
+ *               --secretverify build/secretverify
  *
  * One line per test ("ok   name" or "FAIL name: why"), then "N passed, M
  * failed"; the exit status is 1 when anything failed. Faults are provoked in
@@ -23,12 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "secret.h"
 #include "workload.h"
 
@@ -49,214 +52,9 @@ __attribute__((format(printf, 2, 3))) static bool expect(bool ok, const char *fm
     return ok;
 }
 
-static const char *vectors_path, *secretops_path, *bench_path;
-
-/* ---- A small JSON reader (enough for vectors.json and the tools' output) */
-
-typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype;
-typedef struct jval {
-    jtype t;
-    bool b;
-    double num;
-    char *str;        /* J_STR */
-    size_t n;         /* J_ARR, J_OBJ: number of items */
-    struct jval *items;
-    char **keys;      /* J_OBJ */
-} jval;
-
-struct jparser {
-    const char *p;
-    bool bad;
-};
-
-static void jskip(struct jparser *ps)
-{
-    while (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r')
-        ps->p++;
-}
-
-static char *jstring(struct jparser *ps)
-{
-    if (*ps->p != '"') {
-        ps->bad = true;
-        return NULL;
-    }
-    ps->p++;
-    size_t cap = 16, len = 0;
-    char *out = malloc(cap);
-    while (*ps->p != '"') {
-        char c = *ps->p++;
-        if (c == '\0') {
-            ps->bad = true;
-            break;
-        }
-        if (c == '\\') {
-            char e = *ps->p++;
-            switch (e) {
-            case '"': case '\\': case '/': c = e; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'u': {
-                unsigned v = 0;
-                for (int i = 0; i < 4; i++) {
-                    char h = *ps->p++;
-                    if (!isxdigit((unsigned char)h)) {
-                        ps->bad = true;
-                        break;
-                    }
-                    v = v * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (tolower(h) - 'a' + 10));
-                }
-                c = v < 0x80 ? (char)v : '?';
-                break;
-            }
-            default:
-                ps->bad = true;
-            }
-            if (ps->bad)
-                break;
-        }
-        if (len + 1 >= cap)
-            out = realloc(out, cap *= 2);
-        out[len++] = c;
-    }
-    if (!ps->bad)
-        ps->p++;
-    out[len] = '\0';
-    return out;
-}
-
-static void jvalue(struct jparser *ps, jval *v)
-{
-    memset(v, 0, sizeof *v);
-    jskip(ps);
-    char c = *ps->p;
-    if (c == '{' || c == '[') {
-        bool obj = c == '{';
-        v->t = obj ? J_OBJ : J_ARR;
-        ps->p++;
-        jskip(ps);
-        if (*ps->p == (obj ? '}' : ']')) {
-            ps->p++;
-            return;
-        }
-        for (;;) {
-            v->items = realloc(v->items, (v->n + 1) * sizeof *v->items);
-            if (obj) {
-                v->keys = realloc(v->keys, (v->n + 1) * sizeof *v->keys);
-                jskip(ps);
-                v->keys[v->n] = jstring(ps);
-                jskip(ps);
-                if (ps->bad || *ps->p != ':') {
-                    ps->bad = true;
-                    v->items[v->n++].t = J_NULL;
-                    return;
-                }
-                ps->p++;
-            }
-            jvalue(ps, &v->items[v->n++]);
-            if (ps->bad)
-                return;
-            jskip(ps);
-            if (*ps->p == ',') {
-                ps->p++;
-                continue;
-            }
-            if (*ps->p == (obj ? '}' : ']')) {
-                ps->p++;
-                return;
-            }
-            ps->bad = true;
-            return;
-        }
-    }
-    if (c == '"') {
-        v->t = J_STR;
-        v->str = jstring(ps);
-        return;
-    }
-    if (strncmp(ps->p, "true", 4) == 0 || strncmp(ps->p, "false", 5) == 0) {
-        v->t = J_BOOL;
-        v->b = c == 't';
-        ps->p += v->b ? 4 : 5;
-        return;
-    }
-    if (strncmp(ps->p, "null", 4) == 0) {
-        ps->p += 4;
-        return;
-    }
-    char *end;
-    v->num = strtod(ps->p, &end);
-    if (end == ps->p) {
-        ps->bad = true;
-        return;
-    }
-    v->t = J_NUM;
-    ps->p = end;
-}
-
-static void jfree(jval *v)
-{
-    for (size_t i = 0; i < v->n; i++) {
-        jfree(&v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-}
-
-/* Parse text as exactly one JSON value; false when it is not. */
-static bool jparse(const char *text, jval *out)
-{
-    struct jparser ps = {text, false};
-    jvalue(&ps, out);
-    jskip(&ps);
-    if (ps.bad || *ps.p != '\0') {
-        jfree(out);
-        memset(out, 0, sizeof *out);
-        return false;
-    }
-    return true;
-}
-
-static const jval *jget(const jval *obj, const char *key)
-{
-    if (obj == NULL || obj->t != J_OBJ)
-        return NULL;
-    for (size_t i = 0; i < obj->n; i++)
-        if (obj->keys[i] && strcmp(obj->keys[i], key) == 0)
-            return &obj->items[i];
-    return NULL;
-}
-
-static const char *jstr(const jval *v)
-{
-    return v != NULL && v->t == J_STR ? v->str : NULL;
-}
+static const char *vectors_path, *secretops_path, *bench_path, *secretverify_path;
 
 /* ---- Files and processes ----------------------------------------------- */
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2)
-            buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
 
 struct proc {
     int status;    /* as from waitpid; -1 when it could not start */
@@ -417,7 +215,7 @@ static bool has_flag(const char *flags, const char *flag)
 
 static long vm_locked_kb(void)
 {
-    char *status = read_file("/proc/self/status");
+    char *status = read_file("/proc/self/status", NULL);
     if (status == NULL)
         return -1;
     char *line = strstr(status, "VmLck:");
@@ -462,10 +260,11 @@ static jval vectors;
 
 static void test_vectors_file(void)
 {
-    char *text = read_file(vectors_path);
+    size_t len;
+    char *text = read_file(vectors_path, &len);
     if (!expect(text != NULL, "cannot read %s: %s", vectors_path, strerror(errno)))
         return;
-    bool ok = jparse(text, &vectors);
+    bool ok = jparse(text, len, &vectors, NULL);
     free(text);
     if (!expect(ok, "%s is not valid JSON", vectors_path))
         return;
@@ -986,7 +785,7 @@ static void test_ops_runner_output(void)
         if (expect(exited(&p, 0), "%s: status %#x: %s", bench, p.status, p.err)) {
             expect(count_lines(p.out) == 1 && p.err[0] == '\0', "%s: want one line on stdout, nothing on stderr", bench);
             jval j;
-            if (expect(jparse(p.out, &j) && j.t == J_OBJ, "%s: not a JSON object: %s", bench, p.out)) {
+            if (expect(jparse(p.out, strlen(p.out), &j, NULL) && j.t == J_OBJ, "%s: not a JSON object: %s", bench, p.out)) {
                 const jval *ops = jget(&j, "ops"), *th = jget(&j, "threads"), *wall = jget(&j, "wall_ns");
                 const jval *opens = jget(&j, "open_transitions");
                 expect(jstr(jget(&j, "lang")) && strcmp(jstr(jget(&j, "lang")), "c") == 0, "%s: lang", bench);
@@ -1074,7 +873,7 @@ static long count_mprotect(const char *tool, long ops, char *why, size_t why_len
         if (count < 0)
             snprintf(why, why_len, "perf did not count: %.200s", p.err);
     } else {
-        char *text = read_file(trace);
+        char *text = read_file(trace, NULL);
         char *row = text ? strstr(text, " mprotect\n") : NULL;
         if (row != NULL) {
             /* % time, seconds, usecs/call, calls, [errors,] syscall */
@@ -1126,7 +925,7 @@ static void test_bench_binary(void)
     struct proc p = run_cmd(argv, env, 300);
     if (expect(exited(&p, 0), "status %#x: %.300s", p.status, p.err)) {
         jval j;
-        if (expect(jparse(p.out, &j), "output is not JSON")) {
+        if (expect(jparse(p.out, strlen(p.out), &j, NULL), "output is not JSON")) {
             const jval *list = jget(&j, "benchmarks");
             const char *want[] = {
                 "secret/floor",
@@ -1165,11 +964,11 @@ static void test_bench_binary(void)
     char *argv2[] = {(char *)bench_path, "--benchmark_filter=secret/(floor|sequential)", "--benchmark_repetitions=2",
                      "--benchmark_min_time=0.01", out_arg, "--benchmark_out_format=json", NULL};
     p = run_cmd(argv2, NULL, 120);
-    char *text = read_file(out);
+    char *text = read_file(out, NULL);
     unlink(out);
     jval j = {0};
     if (expect(exited(&p, 0), "filtered run: status %#x: %.300s", p.status, p.err) &&
-        expect(text && jparse(text, &j), "--benchmark_out did not write JSON")) {
+        expect(text && jparse(text, strlen(text), &j, NULL), "--benchmark_out did not write JSON")) {
         const jval *list = jget(&j, "benchmarks");
         int medians = 0, runs = 0;
         for (size_t i = 0; list && i < list->n; i++) {
@@ -1217,7 +1016,7 @@ static void test_programs_report_setup_failure(void)
     p = run_cmd(bench_argv, NULL, 60);
     expect(exited(&p, 1), "secret_bench: status %#x, want exit 1", p.status);
     jval j;
-    if (expect(jparse(p.out, &j), "secret_bench output is not JSON")) {
+    if (expect(jparse(p.out, strlen(p.out), &j, NULL), "secret_bench output is not JSON")) {
         const jval *list = jget(&j, "benchmarks");
         const jval *b = list && list->n > 0 ? &list->items[0] : NULL;
         const jval *err = jget(b, "error_occurred");
@@ -1227,6 +1026,169 @@ static void test_programs_report_setup_failure(void)
                msg ? msg : "(none)");
         jfree(&j);
     }
+    proc_free(&p);
+}
+
+/* ---- Tests: the verify program ------------------------------------------ */
+
+static const char fixture_secret_hex[] = "c0ffee00c0ffee00c0ffee00c0ffee00";
+
+/* True when line (len bytes) holds hex: anywhere, ignoring case, for 8 or
+ * more digits; as a word of its own for fewer, which would otherwise turn
+ * up inside any number (the one-byte secret "00"). */
+static bool line_holds(const char *line, size_t len, const char *hex)
+{
+    size_t h = strlen(hex);
+    for (size_t i = 0; h > 0 && i + h <= len; i++) {
+        if (strncasecmp(line + i, hex, h) != 0)
+            continue;
+        if (h >= 8)
+            return true;
+        bool alone_before = i == 0 || !isalnum((unsigned char)line[i - 1]);
+        bool alone_after = i + h == len || !isalnum((unsigned char)line[i + h]);
+        if (alone_before && alone_after)
+            return true;
+    }
+    return false;
+}
+
+/* No line of out holds the secret_hex of a vector or the fixture secret. */
+static void expect_no_secret(const char *what, const char *out)
+{
+    const jval *list = jget(&vectors, "verify");
+    size_t n = list && list->t == J_ARR ? list->n : 0;
+    for (const char *line = out; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        for (size_t i = 0; i <= n; i++) {
+            const char *hex = i < n ? jstr(jget(&list->items[i], "secret_hex")) : fixture_secret_hex;
+            expect(hex == NULL || !line_holds(line, len, hex), "%s: an output line holds the hex of secret %zu", what,
+                   i);
+        }
+        line += nl ? len + 1 : len;
+    }
+}
+
+static void test_secretverify_answers(void)
+{
+    const jval *list = jget(&vectors, "verify");
+    if (!expect(list && list->t == J_ARR && list->n > 0, "no verify vectors"))
+        return;
+    char *want = calloc(1, 1);
+    size_t want_len = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const char *name = jstr(jget(&list->items[i], "name"));
+        const jval *exp = jget(&list->items[i], "expected");
+        if (!expect(name && exp && exp->t == J_BOOL, "vector %zu is malformed", i))
+            break;
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s %s\n", name, exp->b ? "true" : "false");
+        append(&want, &want_len, line, (size_t)n);
+    }
+    char *argv[] = {(char *)secretverify_path, (char *)vectors_path, NULL};
+    struct proc p = run_cmd(argv, NULL, 60);
+    expect(exited(&p, 0), "status %#x, want exit 0: %.300s", p.status, p.err);
+    expect(p.err[0] == '\0', "stderr: %.300s", p.err);
+    expect(strcmp(p.out, want) == 0, "stdout:\n%s\nwant:\n%s", p.out, want);
+    expect_no_secret("answers", p.out);
+    expect_no_secret("answers", p.err);
+    proc_free(&p);
+    free(want);
+}
+
+static void test_secretverify_usage_and_missing_file(void)
+{
+    char dir[] = "/tmp/test_secretverify_XXXXXX";
+    if (!expect(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno)))
+        return;
+    char missing[64];
+    snprintf(missing, sizeof missing, "%s/missing.json", dir);
+    char *missing_argv[] = {(char *)secretverify_path, missing, NULL};
+    struct proc p = run_cmd(missing_argv, NULL, 30);
+    expect(exited(&p, 2), "missing file: status %#x, want exit 2", p.status);
+    expect(p.out[0] == '\0', "missing file: stdout %s", p.out);
+    expect(count_lines(p.err) == 1 && strstr(p.err, "missing.json"), "missing file: stderr %s", p.err);
+    expect_no_secret("missing file", p.err);
+    proc_free(&p);
+    rmdir(dir);
+
+    char *cases[][4] = {
+        {(char *)secretverify_path, NULL},
+        {(char *)secretverify_path, (char *)vectors_path, (char *)vectors_path, NULL},
+        {(char *)secretverify_path, "-h", NULL},
+        {(char *)secretverify_path, "--help", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        p = run_cmd(cases[i], NULL, 30);
+        expect(exited(&p, 2) && p.out[0] == '\0' && strcmp(p.err, "usage: secretverify VECTORS\n") == 0,
+               "usage case %zu: status %#x, stdout %s, stderr %s", i, p.status, p.out, p.err);
+        proc_free(&p);
+    }
+}
+
+/* Malformed files: exit 2 before any Secret is built, one line on stderr,
+ * and the message never quotes the secret, even when it is the bad value. */
+static void test_secretverify_malformed(void)
+{
+#define SEC "c0ffee00c0ffee00c0ffee00c0ffee00"
+#define GOOD "{\"name\": \"ok\", \"secret_hex\": \"" SEC "\", \"candidate_hex\": \"00\"}"
+#define ONE(fields) "{\"verify\": [{" fields "}]}"
+    static const char *const cases[] = {
+        "{\"verify\": [" GOOD,
+        "[" GOOD "]",
+        "{\"vectors\": [" GOOD "]}",
+        "{\"verify\": {\"name\": \"x\"}}",
+        "{\"verify\": []}",
+        "{\"verify\": [" GOOD ", 3]}",
+        ONE("\"secret_hex\": \"" SEC "\", \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"a b\", \"secret_hex\": \"" SEC "\", \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"n\", \"secret_hex\": null, \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"n\", \"secret_hex\": 12, \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"n\", \"secret_hex\": \"" SEC "zz\", \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"n\", \"secret_hex\": \"" SEC "0\", \"candidate_hex\": \"00\""),
+        ONE("\"name\": \"n\", \"secret_hex\": \"" SEC "\""),
+        ONE("\"name\": \"n\", \"secret_hex\": \"" SEC "\\q\", \"candidate_hex\": \"00\""),
+        "{\"verify\": [" GOOD "]}\0trailing",
+    };
+    /* The last case has a NUL inside: its length is not strlen's. */
+    static const size_t lengths[] = {[14] = sizeof("{\"verify\": [" GOOD "]}\0trailing") - 1};
+#undef ONE
+#undef GOOD
+#undef SEC
+    char path[] = "/tmp/test_secretverify_XXXXXX";
+    int fd = mkstemp(path);
+    if (!expect(fd >= 0, "mkstemp: %s", strerror(errno)))
+        return;
+    close(fd);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = i < sizeof lengths / sizeof lengths[0] && lengths[i] ? lengths[i] : strlen(cases[i]);
+        FILE *f = fopen(path, "w");
+        if (!expect(f && fwrite(cases[i], 1, len, f) == len && fclose(f) == 0, "writing %s", path))
+            break;
+        char *argv[] = {(char *)secretverify_path, path, NULL};
+        struct proc p = run_cmd(argv, NULL, 30);
+        expect(exited(&p, 2), "case %zu: status %#x, want exit 2: %.300s", i, p.status, p.err);
+        expect(p.out[0] == '\0', "case %zu: stdout %s", i, p.out);
+        expect(count_lines(p.err) == 1, "case %zu: stderr is not one line: %s", i, p.err);
+        expect_no_secret("malformed file", p.err);
+        proc_free(&p);
+    }
+    unlink(path);
+}
+
+/* RLIMIT_MEMLOCK = 0 without CAP_IPC_LOCK: the kernel cannot lock its
+ * page, so exit 1, one line naming the limit, and no answers. */
+static void test_secretverify_kernel_failure(void)
+{
+    char *argv[] = {"prlimit", "--memlock=0:0", "setpriv", "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock",
+                    "--", (char *)secretverify_path, (char *)vectors_path, NULL};
+    if (geteuid() != 0) /* without root there is no capability to drop */
+        memmove(&argv[2], &argv[5], 4 * sizeof(char *));
+    struct proc p = run_cmd(argv, NULL, 30);
+    expect(exited(&p, 1), "status %#x, want exit 1: %.300s", p.status, p.err);
+    expect(p.out[0] == '\0', "stdout: %s", p.out);
+    expect(count_lines(p.err) == 1 && strstr(p.err, "mlock") && strstr(p.err, "RLIMIT_MEMLOCK"), "stderr: %s", p.err);
+    expect_no_secret("kernel failure", p.err);
     proc_free(&p);
 }
 
@@ -1257,6 +1219,10 @@ static const struct {
     {"syscall_count_2n_mprotect", test_syscall_count},
     {"bench_binary_names_and_flags", test_bench_binary},
     {"programs_report_setup_failure", test_programs_report_setup_failure},
+    {"secretverify_answers_every_vector", test_secretverify_answers},
+    {"secretverify_usage_and_missing_file", test_secretverify_usage_and_missing_file},
+    {"secretverify_malformed_files", test_secretverify_malformed},
+    {"secretverify_kernel_failure", test_secretverify_kernel_failure},
 };
 
 int main(int argc, char **argv)
@@ -1270,9 +1236,12 @@ int main(int argc, char **argv)
             secretops_path = argv[i + 1];
         else if (strcmp(argv[i], "--bench") == 0)
             bench_path = argv[i + 1];
+        else if (strcmp(argv[i], "--secretverify") == 0)
+            secretverify_path = argv[i + 1];
     }
-    if (vectors_path == NULL || secretops_path == NULL || bench_path == NULL || argc != 7) {
-        fprintf(stderr, "usage: test_secret --vectors FILE --secretops PATH --bench PATH\n");
+    if (vectors_path == NULL || secretops_path == NULL || bench_path == NULL || secretverify_path == NULL ||
+        argc != 9) {
+        fprintf(stderr, "usage: test_secret --vectors FILE --secretops PATH --bench PATH --secretverify PATH\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
