@@ -172,17 +172,24 @@ def run(
         plan = suite.cells(params)
         order = _schedule(params, usable, plan, suite)
         total = len(order)
+        seen: dict[tuple, list[float]] = {}  # (language, cell) → samples so far, for calibration
         for i, (r, lang, cell) in enumerate(order, 1):
             k = samples_in_round(params.samples, params.rounds, r)
             if k == 0:
                 continue
-            spec = runner.wrapped(runner.bench_step(suite, lang, cell, k, profile, r, build_root))
+            earlier = seen.get((lang, cell))
+            median = sorted(earlier)[len(earlier) // 2] if earlier else None
+            spec = runner.wrapped(runner.bench_step(suite, lang, cell, k, profile, r, build_root, median))
             echo(f"[round {r}/{params.rounds} · step {i}/{total}] {lang} {cell.label()} "
                  f"({k} sample{'s' if k != 1 else ''})")
             rec = execute(rd.new_step(spec))
             if not rec.ok:
                 echo(f"    {lang} {cell.label()}: {rec.error or describe_exit(rec.exit_status)}; "
                      f"log: {rec.folder / 'stderr.txt'}")
+            for res in _parse_step(rec).results:
+                res = _apply_suite(suite, res, rec, [])
+                if res is not None:
+                    seen.setdefault((lang, cell), []).extend(res.ns_per_op)
         if syscall_ops and usable and suite.events:
             # after the timing rounds, never during them
             syscalls.run(rd, suite, build_root, usable, plan, syscall_ops, echo)

@@ -310,6 +310,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "id_regex", "name", "bench",
                         "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds"}),
     "ops": frozenset({"build", "python", "workdir", "suite", "bench", "id", "name", "threads", "ops"}),
+    "calibrated": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "id_regex", "name", "bench",
+                             "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds",
+                             "ops_per_batch"}),
     "verify": frozenset({"build", "python", "workdir", "suite", "vectors"}),
     "version": frozenset({"build", "python", "workdir", "suite"}),
     "ids": frozenset(),
@@ -339,6 +342,9 @@ class LanguageSpec(_Model):
     workdir: str = Field(default=".", description="folder the commands run in, relative to the manifest")
     build: list[list[str]] = Field(default_factory=list, description="build commands, in order")
     bench: list[str] = Field(default_factory=list, description="one cell's bench command")
+    bench_calibrated: Optional[list[str]] = Field(
+        default=None, description="the bench command once an earlier round measured the cell: it may use "
+        "{ops_per_batch} instead of letting the harness calibrate again")
     env: dict[str, str] = Field(default_factory=dict, description="environment of the bench command")
     artifact: Optional[str] = Field(
         default=None, description="what the harness writes in the step folder ({out}); default: stdout")
@@ -354,6 +360,8 @@ class LanguageSpec(_Model):
     def commands(self) -> list[tuple[str, list[str]]]:
         """Every command template with the placeholder set it may use."""
         out = [("build", c) for c in self.build] + [("bench", self.bench)]
+        if self.bench_calibrated:
+            out.append(("calibrated", self.bench_calibrated))
         if self.ops:
             out.append(("ops", self.ops))
         if self.verify:
@@ -491,7 +499,7 @@ class Suite(_Model):
                 if ref is not None and ref not in langs:
                     raise ValueError(f"languages.{lang.name}.{what}: {ref!r} is not a language of this suite")
             for kind, command in lang.commands():
-                allowed = PLACEHOLDERS[kind] | (axes if kind in ("bench", "ops") else set())
+                allowed = PLACEHOLDERS[kind] | (axes if kind in ("bench", "ops", "calibrated") else set())
                 for arg in command:
                     _check_placeholders(f"languages.{lang.name}.{kind}", arg, allowed)
             for key, value in lang.env.items():

@@ -17,6 +17,8 @@ command as templates, and this module fills them in. Placeholders:
     {warmup_seconds}   warm-up before the first sample
     {measure_seconds}  samples × batch_seconds (criterion's --measurement-time)
     {ops}              ops-runner op count
+    {ops_per_batch}    (bench_calibrated only) ops that fill one batch, from the cell's earlier samples:
+                       the batch length over their median ns/op, rounded up to a power of two
     {vectors}          the suite's vectors file (verify)
     {<axis>}           a cell's value of a suite axis, e.g. {size}
 
@@ -31,7 +33,7 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from orchestrator.models import CellKey, LanguageSpec, Suite, render
 from orchestrator.rundir import StepSpec
@@ -109,10 +111,25 @@ def samples_for(suite: Suite, language: str, samples: int) -> int:
     return max(suite.language(language).min_samples, samples)
 
 
+def ops_per_batch(median_ns: float, batch_seconds: float) -> int:
+    """Ops that fill one timed batch at ``median_ns`` per op, rounded up to a power of two (at least 1)."""
+    want = max(1.0, batch_seconds * 1e9 / max(median_ns, 1e-3))
+    n = 1
+    while n < want:
+        n *= 2
+    return n
+
+
 def bench_step(suite: Suite, language: str, cell: CellKey, samples: int, profile: Profile, round: int,
-               build_root: Path) -> StepSpec:
+               build_root: Path, median_ns: Optional[float] = None) -> StepSpec:
+    """One cell's step; with ``median_ns`` from earlier rounds a language's calibrated command is used."""
     lang = suite.language(language)
     n = samples_for(suite, language, samples)
+    template = lang.bench
+    calibration: dict[str, Any] = {}
+    if lang.bench_calibrated and median_ns is not None:
+        template = lang.bench_calibrated
+        calibration["ops_per_batch"] = ops_per_batch(median_ns, profile.sample_seconds)
     out = "{step}/" + lang.artifact if lang.artifact else "{step}/stdout.txt"
     values = {
         **_base(suite, lang, build_root),
@@ -123,12 +140,13 @@ def bench_step(suite: Suite, language: str, cell: CellKey, samples: int, profile
         "batch_seconds": f"{profile.sample_seconds:g}",
         "warmup_seconds": f"{profile.warmup_seconds:g}",
         "measure_seconds": f"{n * profile.sample_seconds:g}",
+        **calibration,
     }
     return StepSpec(
         language=language,
         kind="bench",
         label=cell.label(),
-        command=_fill(lang.bench, values),
+        command=_fill(template, values),
         cwd=_cwd(suite, lang),
         env={k: render(v, values) for k, v in lang.env.items()},
         artifact=lang.artifact,

@@ -135,3 +135,11 @@ def test_killing_bench_all_half_way_keeps_finished_steps_and_report_works(tmp_pa
     # nothing already written was touched by the report
     for folder, size in sizes.items():
         assert (folder / "stdout.txt").stat().st_size == size
+
+
+def test_ops_per_batch_fills_the_batch_rounded_up_to_a_power_of_two():
+    from orchestrator import runner
+
+    assert runner.ops_per_batch(1000.0, 0.3) == 524288  # 300,000 ops wanted
+    assert runner.ops_per_batch(1e9, 0.3) == 1  # one op already takes longer than a batch
+    assert runner.ops_per_batch(0.0, 0.3) >= 2 ** 38
