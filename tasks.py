@@ -22,6 +22,9 @@ BENCH_HELP = {
     "syscalls": "count the suite's event per op after the timing rounds (default on; --no-syscalls skips)",
     "out": "folder for REPORT.md, results.json, charts and exports (default: reports/, or reports/<suite>/)",
     "runs": "folder for the raw run folders (default: reports/runs/)",
+    "precision": "after the first rounds, more rounds only for cells whose median's 95%% interval is wider than "
+                 "±P of the median, e.g. 0.01 (default profile: 0.01; none with --quick or --samples)",
+    "budget": "seconds those extra rounds may take (default 120)",
 }
 
 
@@ -36,18 +39,20 @@ def _run(function, *args):
         raise Exit(code=code)
 
 
-def _bench(suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs):
+def _bench(suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs, precision, budget):
     from orchestrator import commands
 
-    _run(commands.bench, ROOT, suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs)
+    _run(commands.bench, ROOT, suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs,
+         precision, budget)
 
 
 def bench_task(name, doc, language=None):
     """A bench task with the shared flags; ``language`` fixes --languages (bench-go and friends)."""
 
     def body(c, suite=None, languages=None, threads=None, samples=None, bench=None, quick=False, interleave=True,
-             syscalls=True, out=None, runs=None):
-        _bench(suite, language or languages, threads, samples, bench, quick, interleave, syscalls, out, runs)
+             syscalls=True, out=None, runs=None, precision=None, budget=None):
+        _bench(suite, language or languages, threads, samples, bench, quick, interleave, syscalls, out, runs,
+               precision, budget)
 
     body.__doc__ = doc
     body.__name__ = name.replace("-", "_")

@@ -83,6 +83,21 @@ def parse_list(flag: str, text: Optional[str], allowed: list[str]) -> list[str]:
     return [n for n in allowed if n in names]
 
 
+#: The default profile: the first rounds give every cell the samples a 95%
+#: interval needs; further rounds go to the cells still wider than the target.
+DEFAULT_SAMPLES, DEFAULT_PRECISION, DEFAULT_BUDGET = 6, 0.01, 120.0
+
+
+def _positive(flag: str, text, cast):
+    try:
+        value = cast(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"{flag}: {text!r} is not a number (allowed: above 0)") from None
+    if not value > 0:
+        raise UsageError(f"{flag}: {text!r} is not above 0")
+    return value
+
+
 def make_parameters(
     suite: Suite,
     threads: Optional[str] = None,
@@ -91,9 +106,20 @@ def make_parameters(
     quick: bool = False,
     interleave: bool = True,
     languages: Optional[str] = None,
+    precision: Optional[str | float] = None,
+    budget: Optional[str | float] = None,
 ) -> RunParameters:
+    """The run's parameters; the default profile sets the precision target and its budget, --quick none."""
+    if precision in (None, ""):
+        target = None if quick or samples not in (None, "") else DEFAULT_PRECISION
+    else:
+        target = _positive("--precision", precision, float)
+    if budget in (None, ""):
+        seconds = DEFAULT_BUDGET if target else None
+    else:
+        seconds = _positive("--budget", budget, float)
     if samples is None or samples == "":
-        k = 3 if quick else 10
+        k = 3 if quick else (DEFAULT_SAMPLES if target else 10)
     else:
         try:
             k = int(samples)
@@ -110,7 +136,34 @@ def make_parameters(
         interleave=interleave,
         rounds=rounds,
         languages=parse_list("--languages", languages, suite.language_names()) or suite.language_names(),
+        precision=target,
+        budget_seconds=seconds if target else None,
     )
+
+
+#: Samples each extra round adds to a cell still wider than the precision target.
+EXTRA_SAMPLES = 3
+
+
+def half_width(samples: list[float]) -> Optional[float]:
+    """The median's 95% interval half-width as a fraction of the median; None below the count it needs."""
+    from orchestrator import stats
+
+    if len(samples) < stats.median_ci_min_samples(0.95):
+        return None
+    ci = stats.median_ci(samples)
+    med = stats.median(samples)
+    return (ci.hi - ci.lo) / 2 / med if med > 0 else None
+
+
+def wide_cells(seen: dict[tuple, list[float]], precision: float) -> list[tuple]:
+    """The (language, cell) keys whose interval is still wider than ``precision`` (or not yet known)."""
+    out = []
+    for key, samples in seen.items():
+        h = half_width(samples)
+        if h is None or h > precision:
+            out.append(key)
+    return out
 
 
 def samples_in_round(total: int, rounds: int, r: int) -> int:
@@ -172,16 +225,13 @@ def run(
         plan = suite.cells(params)
         order = _schedule(params, usable, plan, suite)
         total = len(order)
-        seen: dict[tuple, list[float]] = {}  # (language, cell) → samples so far, for calibration
-        for i, (r, lang, cell) in enumerate(order, 1):
-            k = samples_in_round(params.samples, params.rounds, r)
-            if k == 0:
-                continue
+        seen: dict[tuple, list[float]] = {}  # (language, cell) → samples so far
+
+        def step(r: int, lang: str, cell, k: int, where: str) -> None:
             earlier = seen.get((lang, cell))
             median = sorted(earlier)[len(earlier) // 2] if earlier else None
             spec = runner.wrapped(runner.bench_step(suite, lang, cell, k, profile, r, build_root, median))
-            echo(f"[round {r}/{params.rounds} · step {i}/{total}] {lang} {cell.label()} "
-                 f"({k} sample{'s' if k != 1 else ''})")
+            echo(f"[{where}] {lang} {cell.label()} ({k} sample{'s' if k != 1 else ''})")
             rec = execute(rd.new_step(spec))
             if not rec.ok:
                 echo(f"    {lang} {cell.label()}: {rec.error or describe_exit(rec.exit_status)}; "
@@ -190,6 +240,13 @@ def run(
                 res = _apply_suite(suite, res, rec, [])
                 if res is not None:
                     seen.setdefault((lang, cell), []).extend(res.ns_per_op)
+
+        for i, (r, lang, cell) in enumerate(order, 1):
+            k = samples_in_round(params.samples, params.rounds, r)
+            if k:
+                step(r, lang, cell, k, f"round {r}/{params.rounds} · step {i}/{total}")
+        if params.precision and params.budget_seconds:
+            _precision_rounds(params, usable, seen, step, echo)
         if syscall_ops and usable and suite.events:
             # after the timing rounds, never during them
             syscalls.run(rd, suite, build_root, usable, plan, syscall_ops, echo)
@@ -227,6 +284,30 @@ def build(rd: RunDir, suite: Suite, build_root: Path, languages: list[str],
         if ok:
             usable.append(lang)
     return usable
+
+
+def _precision_rounds(params: RunParameters, languages: list[str], seen: dict, step, echo) -> None:
+    """Further rounds for the cells still wider than the target, languages interleaved, until the budget is spent."""
+    import time
+
+    deadline = time.monotonic() + params.budget_seconds
+    r = params.rounds
+    while time.monotonic() < deadline:
+        wide = wide_cells(seen, params.precision)
+        if not wide:
+            echo(f"[precision] every cell's interval is within ±{params.precision:.1%}")
+            return
+        r += 1
+        echo(f"[precision] round {r}: {len(wide)} cell(s) wider than ±{params.precision:.1%}")
+        for lang in languages:
+            for (wlang, cell) in wide:
+                if wlang != lang:
+                    continue
+                if time.monotonic() >= deadline:
+                    break
+                step(r, lang, cell, EXTRA_SAMPLES, f"precision round {r}")
+    echo(f"[precision] budget of {params.budget_seconds:g} s spent; {len(wide_cells(seen, params.precision))} "
+         "cell(s) stay wider than the target and are reported with the precision they reached")
 
 
 def verify(rd: RunDir, suite: Suite, build_root: Path, languages: list[str],

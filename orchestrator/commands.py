@@ -27,12 +27,14 @@ def bench(
     count_syscalls: bool,
     out: Optional[str],
     runs: Optional[str] = None,
+    precision: Optional[str] = None,
+    budget: Optional[str] = None,
 ) -> tuple[str, int]:
     from orchestrator import bench as b
     from orchestrator import render
 
     suite = manifest.resolve(root, suite_path)
-    params = b.make_parameters(suite, threads, samples, bench_names, quick, interleave, languages)
+    params = b.make_parameters(suite, threads, samples, bench_names, quick, interleave, languages, precision, budget)
     ops = None
     if count_syscalls and suite.events:
         ops = suite.events.quick_ops if quick else suite.events.ops

@@ -289,6 +289,11 @@ class RunParameters(_Model):
     interleave: bool = True
     rounds: int = Field(default=1, ge=1)
     languages: list[str] = Field(default_factory=list, description="languages the run asked for")
+    precision: Optional[float] = Field(
+        default=None, gt=0, description="after the first rounds, more rounds go only to cells whose median's "
+        "95% interval is wider than this fraction of the median (half-width)")
+    budget_seconds: Optional[float] = Field(
+        default=None, gt=0, description="wall time the extra rounds may take, from the end of the first rounds")
 
     @field_validator("threads")
     @classmethod

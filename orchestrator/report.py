@@ -360,6 +360,7 @@ class ReportData:
     count_checks: list[CountCheck] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
     ladder: list[Rung] = field(default_factory=list)
+    imprecise: list[str] = field(default_factory=list)
 
     @property
     def ladder_anchored(self) -> bool:
@@ -502,6 +503,7 @@ def build(record: RunRecord) -> ReportData:
         unstable=unstable,
         missing=_gaps(record, suite) if not derived else [],
         ladder=ladder,
+        imprecise=_imprecise(record, tables),
         count_checks=[
             CountCheck(s.language, s.threads, s.calls_per_cycle,
                        stats.median(s.open_share) if s.open_share else None, s.per_op, s.canonical)
@@ -509,6 +511,20 @@ def build(record: RunRecord) -> ReportData:
             if exposure and s.canonical in exposure.benchmarks and s.method != "none" and s.language not in drivers
         ],
     )
+
+
+def _imprecise(record: RunRecord, tables: list[Table]) -> list[str]:
+    """Rows whose median interval stayed wider than the run's precision target, with the precision reached."""
+    target = record.parameters.precision
+    if not target:
+        return []
+    out = []
+    for t in tables:
+        for r in t.rows:
+            half = (r.ci_hi - r.ci_lo) / 2 / r.median if r.median > 0 else math.inf
+            if half > target:
+                out.append(f"{r.language} {t.title}: ±{pct(half)} after {r.n} samples")
+    return out
 
 
 def _ladder(suite: Suite, tables: list[Table]) -> list[Rung]:

@@ -143,3 +143,23 @@ def test_ops_per_batch_fills_the_batch_rounded_up_to_a_power_of_two():
     assert runner.ops_per_batch(1000.0, 0.3) == 524288  # 300,000 ops wanted
     assert runner.ops_per_batch(1e9, 0.3) == 1  # one op already takes longer than a batch
     assert runner.ops_per_batch(0.0, 0.3) >= 2 ** 38
+
+
+def test_the_default_profile_aims_at_a_precision_and_quick_does_not(builtin):
+    default = bench.make_parameters(builtin)
+    assert (default.samples, default.precision, default.budget_seconds) == (6, 0.01, 120.0)
+    quick = bench.make_parameters(builtin, quick=True)
+    assert quick.precision is None and quick.budget_seconds is None
+    fixed = bench.make_parameters(builtin, samples=10)
+    assert fixed.precision is None  # a sample count asked for is what runs
+    assert bench.make_parameters(builtin, samples=10, precision="0.02", budget="60").budget_seconds == 60.0
+    with pytest.raises(bench.UsageError, match="--precision: '-1' is not above 0"):
+        bench.make_parameters(builtin, precision="-1")
+
+
+def test_wide_cells_are_the_ones_above_the_target_or_not_yet_known():
+    tight = [1000.0 + i * 0.1 for i in range(10)]
+    loose = [1000.0 * (1 + (i % 5) / 10) for i in range(10)]
+    seen = {("go", "tight"): tight, ("go", "loose"): loose, ("go", "few"): tight[:3]}
+    assert sorted(bench.wide_cells(seen, 0.01)) == [("go", "few"), ("go", "loose")]
+    assert bench.half_width(tight[:3]) is None
