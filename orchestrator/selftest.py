@@ -2,8 +2,10 @@
 
 Each suite is the language's own test runner with its native output: go vet
 and ``go test -race`` in go/, ``cargo test --release`` in rust/, ``make test``
-in c/ (builds and runs the C kernel's test program), pytest at the root. A suite whose folder does not exist yet is reported as absent, never as
-passed; the run fails when any present suite fails.
+in c/ (builds and runs the C kernel's test program), the sha256 suite's own
+tests in each of its language folders, and pytest at the root. A suite whose
+folder does not exist yet is reported as absent, never as passed; the run
+fails when any present suite fails.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ def default_suites() -> list[Suite]:
         Suite("go", "go", "go.mod", [["go", "vet", "./..."], ["go", "test", "-race", "-count=1", "./..."]]),
         Suite("rust", "rust", "Cargo.toml", [["cargo", "test", "--release"]]),
         Suite("c", "c", "Makefile", [["make", "test"]]),
+        Suite("sha256 go", "suites/sha256/go", "go.mod", [["go", "vet", "./..."], ["go", "test", "-count=1", "./..."]]),
+        Suite("sha256 rust", "suites/sha256/rust", "Cargo.toml", [["cargo", "test", "--release"]]),
+        Suite("sha256 c", "suites/sha256/c", "Makefile", [["make", "test"]]),
+        Suite("sha256 py", "suites/sha256/python", "test_sha256suite.py",
+              [[sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_sha256suite.py"]]),
         Suite("python", ".", "tests", [[sys.executable, "-m", "pytest"]]),
     ]
 
@@ -70,7 +77,7 @@ def run(
 def summary(outcomes: list[Outcome]) -> str:
     lines = ["test suites:"]
     for o in outcomes:
-        lines.append(f"  {o.suite:<7} {o.status}" + (f" — {o.detail}" if o.detail else ""))
+        lines.append(f"  {o.suite:<11} {o.status}" + (f" — {o.detail}" if o.detail else ""))
     return "\n".join(lines)
 
 
