@@ -23,6 +23,7 @@ Schema history:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -80,6 +81,21 @@ class Environment(_Model):
     git_commit: Optional[str] = None
     git_dirty: Optional[bool] = None
     extra: dict[str, str] = Field(default_factory=dict)
+
+    def fingerprint_text(self) -> str:
+        """What makes timings comparable, one ``name: value`` line each: the CPU model,
+        logical CPUs, kernel, virtualisation and every toolchain version."""
+        def known(value: object) -> str:
+            return "unknown" if value is None else str(value)
+
+        lines = [f"cpu model: {known(self.cpu_model)}", f"logical cpus: {known(self.logical_cpus)}",
+                 f"kernel: {known(self.kernel)}", f"virtualization: {known(self.virtualization)}"]
+        lines += [f"toolchain {label}: {version}" for label, version in sorted(self.toolchains.items())]
+        return "\n".join(lines)
+
+    def fingerprint(self) -> str:
+        """A short stable name of ``fingerprint_text()``: runs are compared only under the same one."""
+        return hashlib.sha256(self.fingerprint_text().encode("utf-8")).hexdigest()[:12]
 
 
 class BenchmarkId(_Model):
