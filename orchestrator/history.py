@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from orchestrator import stats
 from orchestrator.models import CellKey, RunRecord
+from orchestrator.report import pct
 from orchestrator.rundir import utc_iso
 
 DEFAULT_FILE = Path("reports") / "history.sqlite"
@@ -294,6 +295,8 @@ def add(db_path, record: RunRecord) -> str:
     env = record.environment
     suite = record.suite.name
     stored = rows(record)
+    if not stored.samples:
+        raise HistoryError(f"run {record.run_id}: holds no samples of a cell of suite {suite}; nothing to add")
     with _Open(path, create=True) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -468,21 +471,17 @@ class CellChange:
                     f"outcome could reach p < {stats.ALPHA} over {family} comparison(s))")
         lo, hi = c.interval.lo, c.interval.hi
         if self.verdict == "regressed":
-            return f"regressed by {_pct(c.ratio - 1)} [{_pct(lo - 1)}, {_pct(hi - 1)}]: {self.label()}" + self._p()
+            return f"regressed by {pct(c.ratio - 1)} [{pct(lo - 1)}, {pct(hi - 1)}]: {self.label()}" + self._p()
         if self.verdict == "improved":
-            return f"improved by {_pct(1 - c.ratio)} [{_pct(1 - hi)}, {_pct(1 - lo)}]: {self.label()}" + self._p()
+            return f"improved by {pct(1 - c.ratio)} [{pct(1 - hi)}, {pct(1 - lo)}]: {self.label()}" + self._p()
         change = f"{_signed(c.ratio - 1)} [{_signed(lo - 1)}, {_signed(hi - 1)}]"
         if self.verdict == "inside threshold":
             return (f"changed by {change}, not flagged (the interval reaches inside the "
-                    f"{_pct(threshold)} threshold): {self.label()}" + self._p())
+                    f"{pct(threshold)} threshold): {self.label()}" + self._p())
         return f"no significant change ({change}): {self.label()}" + self._p()
 
     def _p(self) -> str:
         return f" (p = {self.p_adj:.2g} after Holm)"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _signed(x: float) -> str:
@@ -531,7 +530,7 @@ class CheckResult:
             if quiet:
                 inside = sum(c.verdict == "inside threshold" for c in quiet)
                 out.append(f"  {len(quiet)} cell(s) not flagged: {len(quiet) - inside} without a significant "
-                           f"change, {inside} significant but within the {_pct(self.threshold)} threshold")
+                           f"change, {inside} significant but within the {pct(self.threshold)} threshold")
             if s.new_cells:
                 out.append(f"  not measured before: {', '.join(s.new_cells)}")
         return out
