@@ -179,11 +179,11 @@ def history(c, suite=None, cell=None, language=None, db=None):
     _run(commands.history_list, ROOT, db, suite, cell, language)
 
 
-@task(positional=["run"], optional=["run"], help={
-    "run": "a run folder or a results.json (default: reports/runs/latest)",
+@task(help={
+    "run": "a run folder or a results.json, e.g. reports/runs/latest",
     "db": HISTORY_HELP["db"],
 })
-def history_add(c, run=None, db=None):
+def history_add(c, run, db=None):
     """Append a run to the history file (a run already there is refused; nothing is duplicated)."""
     from orchestrator import commands
 
