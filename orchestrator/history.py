@@ -545,11 +545,11 @@ def check(db_path, suite: Optional[str] = None, threshold: float = DEFAULT_THRES
     cell tested in this call. A cell is flagged when its corrected p is below
     ``stats.ALPHA`` and its whole interval lies beyond ``threshold`` (a
     regression: latest / before ≥ 1 + threshold; an improvement: ≤ 1 −
-    threshold); a cell whose sample sizes could not reach significance is
+    threshold, so a threshold of 1 or more flags no improvement); a cell whose sample sizes could not reach significance is
     reported as too few, never with a verdict.
     """
-    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and 0 <= threshold < 1):
-        raise ValueError(f"--threshold: {threshold!r} is not a fraction in [0, 1), e.g. 0.05 for 5%")
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"--threshold: {threshold!r} is not a fraction of 0 or more, e.g. 0.05 for 5%")
     checks: list[SuiteCheck] = []
     with _Open(db_path, create=False) as conn:
         if suite:
