@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,24 @@ def _migrate(conn: sqlite3.Connection, path: Path, target: int) -> None:
         raise
 
 
+def _write_ahead_log(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (once: the mode is stored in the file).
+
+    Switching answers "locked" at once, without the busy timeout, while
+    another connection has the file open in the old mode (two writers making
+    a new file together), so it is retried for as long as the timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            return  # switched, or a file system without WAL: SQLite keeps the mode it can
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class _Open:
     """``with _Open(path, create) as conn``: a checked, migrated connection; errors become one line."""
 
@@ -201,7 +220,7 @@ class _Open:
             if version > SCHEMA_VERSION:
                 raise HistoryError(f"{path}: schema version {version} is newer than this benchnorm reads "
                                    f"({SCHEMA_VERSION}); upgrade benchnorm (the file was left as it was)")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _write_ahead_log(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             if version < self.target:
                 _migrate(conn, path, self.target)
