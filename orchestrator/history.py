@@ -383,15 +383,6 @@ def runs(db_path, suite: Optional[str] = None) -> list[RunInfo]:
     return [_run_info(r) for r in found]
 
 
-def fingerprint_text(db_path, fingerprint: str) -> Optional[str]:
-    """What went into a stored fingerprint, from the environment of a run that has it."""
-    from orchestrator.models import Environment
-
-    with _Open(db_path, create=False) as conn:
-        row = conn.execute("SELECT environment FROM runs WHERE fingerprint = ? LIMIT 1", (fingerprint,)).fetchone()
-    return None if row is None else Environment.model_validate(json.loads(row[0])).fingerprint_text()
-
-
 @dataclass(frozen=True)
 class StoredCell:
     suite: str
