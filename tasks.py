@@ -163,3 +163,46 @@ def schema(c):
     out = REPORTS / "schema" / "results.schema.json"
     out.write_text(models.json_schema())
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+#: Flags the history tasks share, declared once.
+HISTORY_HELP = {
+    "db": "the history file (default: reports/history.sqlite)",
+    "suite": "only this suite's runs (default: every suite in the file)",
+}
+
+
+@task(help={
+    **HISTORY_HELP,
+    "cell": "show this cell's trend run by run, as the report names it: 'sum size=16 T=1' "
+            "(axes or T left out match every value)",
+    "language": "with --cell: only this language (default: each language stored for the cell)",
+})
+def history(c, suite=None, cell=None, language=None, db=None):
+    """List the runs in the history file, or with --cell the trend of one cell: median and interval per run."""
+    from orchestrator import commands
+
+    _run(commands.history_list, ROOT, db, suite, cell, language)
+
+
+@task(help={
+    "run": "a run folder or a results.json, e.g. reports/runs/latest",
+    "db": HISTORY_HELP["db"],
+})
+def history_add(c, run, db=None):
+    """Append a run to the history file (a run already there is refused; nothing is duplicated)."""
+    from orchestrator import commands
+
+    _run(commands.history_add, ROOT, run, db)
+
+
+@task(help={
+    **HISTORY_HELP,
+    "threshold": "smallest change ever flagged, a fraction (default 0.05, i.e. 5%; '5%' also reads)",
+    "fail_on_regression": "exit 1 when any cell is flagged as regressed",
+})
+def history_check(c, suite=None, threshold=None, fail_on_regression=False, db=None):
+    """Latest run of each suite against the earlier runs on the same machine and toolchains, cell by cell."""
+    from orchestrator import commands
+
+    _run(commands.history_check, ROOT, db, suite, threshold, fail_on_regression)

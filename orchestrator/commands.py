@@ -362,3 +362,96 @@ def list_suites(root: Path) -> tuple[str, int]:
             axes = "".join(f" × {a}" for a in bench.axes)
             lines.append(f"  {bench.name:<20} {bench.mode}{axes}")
     return ("\n".join(lines) or f"no suites under {root / manifest.SUITES_DIR}"), code
+
+
+# --- history across commits (orchestrator.history) ----------------------------------
+
+
+def _history_file(root: Path, db: Optional[str]) -> Path:
+    from orchestrator import history
+
+    return Path(db) if db else history.default_path(root)
+
+
+def history_add(root: Path, run: Optional[str], db: Optional[str]) -> tuple[str, int]:
+    """Append a run folder or results.json (default: the latest run) to the history file."""
+    from orchestrator import history
+
+    path = _history_file(root, db)
+    record = load_run(root, run)
+    run_id = history.add(path, record)
+    stored = history.rows(record)
+    env = record.environment
+    lines = [f"added run {run_id} to {path}: suite {record.suite.name}, {len(stored.samples)} samples of "
+             f"{stored.cells()} (cell, language) series, commit {(env.git_commit or 'unknown')[:12]}"
+             f"{' (dirty)' if env.git_dirty else ''}, machine {env.fingerprint()}"]
+    if stored.skipped:
+        lines.append(f"not stored (no cell to file them under): {', '.join(stored.skipped)}")
+    return "\n".join(lines), 0
+
+
+def history_list(root: Path, db: Optional[str], suite: Optional[str], cell: Optional[str],
+                 language: Optional[str] = None) -> tuple[str, int]:
+    """The stored runs, or with ``cell`` the trend of that cell (per language, or only ``language``)."""
+    from orchestrator import history
+    from orchestrator.report import sig
+
+    path = _history_file(root, db)
+    if cell is None:
+        if language:
+            raise ValueError("--language picks a language of --cell; give --cell too, e.g. --cell 'sum size=16 T=1'")
+        found = history.runs(path, suite)
+        if not found:
+            return f"no runs{f' of suite {suite}' if suite else ''} in {path}", 0
+        lines = [f"{len(found)} run(s) in {path}:",
+                 f"{'run':<22} {'suite':<16} {'started':<21} {'commit':<20} {'machine':<13} samples"]
+        lines += [f"{r.run_id:<22} {r.suite:<16} {r.started_at:<21} {r.commit_text():<20} {r.fingerprint:<13} "
+                  f"{r.samples}" for r in found]
+        return "\n".join(lines), 0
+    benchmark, params, threads = history.parse_cell(cell)
+    stored = history.cells(path, suite)
+    matching = [s for s in stored if s.cell.benchmark == benchmark
+                and all(s.cell.params.get(k) == v for k, v in params.items())
+                and (threads is None or s.cell.threads == threads)
+                and (language is None or s.language == language)]
+    if not matching:
+        known = sorted({f"{s.cell.label()} ({s.language})" for s in stored})
+        raise ValueError(f"--cell: nothing stored for {cell!r}{f' in {language}' if language else ''}"
+                         f"{f' of suite {suite}' if suite else ''} in {path} (stored: "
+                         f"{', '.join(known[:12]) or 'none'}{', …' if len(known) > 12 else ''})")
+    lines = []
+    for s in matching:
+        points = history.trend(path, s.suite, s.cell.benchmark, s.cell.params, s.cell.threads, s.language)
+        lines.append(f"{s.suite}: {s.language} {s.cell.label()} — median ns/op per run [interval, its coverage]")
+        previous = None
+        for p in points:
+            mark = "" if previous in (None, p.run.fingerprint) else "  ← another machine or toolchain"
+            previous = p.run.fingerprint
+            iv = p.interval
+            lines.append(f"  {p.run.started_at:<21} {p.run.commit_text():<20} {p.run.fingerprint:<13} "
+                         f"n={p.n:<4} {sig(p.median)} [{sig(iv.lo)}, {sig(iv.hi)}, {iv.coverage:.0%}]{mark}")
+    return "\n".join(lines), 0
+
+
+def history_check(root: Path, db: Optional[str], suite: Optional[str], threshold,
+                  fail_on_regression: bool) -> tuple[str, int]:
+    """The latest run of each suite against its earlier runs on the same machine; exit 1 on a
+    flagged regression when ``fail_on_regression``."""
+    from orchestrator import history
+
+    path = _history_file(root, db)
+    if threshold is None or threshold == "":
+        value = history.DEFAULT_THRESHOLD
+    else:
+        text = str(threshold).strip()
+        try:
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"--threshold: {threshold!r} is not a fraction, e.g. 0.05 (or 5%)") from None
+    result = history.check(path, suite, value)
+    lines = result.lines()
+    regressed = result.regressions()
+    code = 1 if fail_on_regression and regressed else 0
+    if code:
+        lines.append(f"failing: {len(regressed)} regression(s) flagged (--fail-on-regression)")
+    return "\n".join(lines), code

@@ -23,6 +23,7 @@ Schema history:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -82,17 +83,19 @@ class Environment(_Model):
     extra: dict[str, str] = Field(default_factory=dict)
 
     def fingerprint_text(self) -> str:
-        """What tells machines apart: CPU model, logical CPUs, kernel, virtualisation, toolchain versions."""
-        parts = [f"cpu={self.cpu_model or '?'}", f"cpus={self.logical_cpus or '?'}", f"kernel={self.kernel or '?'}",
-                 f"virt={self.virtualization or '?'}"]
-        parts += [f"{k}={v}" for k, v in sorted(self.toolchains.items())]
-        return "; ".join(parts)
+        """What makes timings comparable, one ``name: value`` line each: the CPU model,
+        logical CPUs, kernel, virtualisation and every toolchain version."""
+        def known(value: object) -> str:
+            return "unknown" if value is None else str(value)
+
+        lines = [f"cpu model: {known(self.cpu_model)}", f"logical cpus: {known(self.logical_cpus)}",
+                 f"kernel: {known(self.kernel)}", f"virtualization: {known(self.virtualization)}"]
+        lines += [f"toolchain {label}: {version}" for label, version in sorted(self.toolchains.items())]
+        return "\n".join(lines)
 
     def fingerprint(self) -> str:
-        """A short stable hash of ``fingerprint_text``."""
-        import hashlib
-
-        return hashlib.sha256(self.fingerprint_text().encode()).hexdigest()[:12]
+        """A short stable name of ``fingerprint_text()``: runs are compared only under the same one."""
+        return hashlib.sha256(self.fingerprint_text().encode("utf-8")).hexdigest()[:12]
 
 
 class BenchmarkId(_Model):

@@ -22,7 +22,7 @@ def test_machines_are_told_apart_by_their_fingerprint():
     a, b = records()
     assert a.environment.logical_cpus == 16 and b.environment.logical_cpus == 2
     assert a.environment.fingerprint() != b.environment.fingerprint()
-    assert "cpus=16" in a.environment.fingerprint_text()
+    assert "logical cpus: 16" in a.environment.fingerprint_text()
 
 
 def test_cross_machine_rows_hold_each_machines_own_verdict():
