@@ -25,6 +25,7 @@ BENCH_HELP = {
     "precision": "after the first rounds, more rounds only for cells whose median's 95%% interval is wider than "
                  "±P of the median, e.g. 0.01 (default profile: 0.01; none with --quick or --samples)",
     "budget": "seconds those extra rounds may take (default 120)",
+    "history": "append the run to reports/history.sqlite and draw TRENDS.md beside the report",
 }
 
 
@@ -39,20 +40,24 @@ def _run(function, *args):
         raise Exit(code=code)
 
 
-def _bench(suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs, precision, budget):
+def _bench(suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs, precision, budget,
+           history):
     from orchestrator import commands
 
+    from orchestrator import history as hist
+
+    db = str(hist.default_path(ROOT)) if history else None
     _run(commands.bench, ROOT, suite, languages, threads, samples, bench, quick, interleave, syscalls, out, runs,
-         precision, budget)
+         precision, budget, db)
 
 
 def bench_task(name, doc, language=None):
     """A bench task with the shared flags; ``language`` fixes --languages (bench-go and friends)."""
 
     def body(c, suite=None, languages=None, threads=None, samples=None, bench=None, quick=False, interleave=True,
-             syscalls=True, out=None, runs=None, precision=None, budget=None):
+             syscalls=True, out=None, runs=None, precision=None, budget=None, history=False):
         _bench(suite, language or languages, threads, samples, bench, quick, interleave, syscalls, out, runs,
-               precision, budget)
+               precision, budget, history)
 
     body.__doc__ = doc
     body.__name__ = name.replace("-", "_")

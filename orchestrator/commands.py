@@ -29,7 +29,9 @@ def bench(
     runs: Optional[str] = None,
     precision: Optional[str] = None,
     budget: Optional[str] = None,
+    history_db: Optional[str] = None,
 ) -> tuple[str, int]:
+    """``history_db``: also append the run to that history file and write the trend charts beside the report."""
     from orchestrator import bench as b
     from orchestrator import render
 
@@ -59,6 +61,8 @@ def bench(
         lines.append(f"could not write the report to {out_dir}: {exc.strerror or exc} "
                      "(files already there were left as they were)")
         code = 1
+    if history_db and code == 0:
+        lines += _remember(Path(history_db), outcome.record, out_dir)
     lines += time_lines(outcome.record)
     wrong = [f for f in outcome.record.failures if f.step == "verify"]
     for f in wrong:
@@ -76,6 +80,17 @@ def bench(
         )
         code = 1
     return "\n".join(lines), code
+
+
+def _remember(db: Path, record: RunRecord, out_dir: Path) -> list[str]:
+    """Append a run to the history and draw the trends; a history that cannot take it is said, not fatal."""
+    from orchestrator import history, trends
+
+    try:
+        history.add(db, record)
+        return [f"history: {db}", f"trends: {trends.write(db, record, out_dir)}"]
+    except history.HistoryError as exc:
+        return [f"history not updated: {exc}"]
 
 
 def time_lines(record: RunRecord) -> list[str]:
