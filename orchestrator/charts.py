@@ -23,7 +23,7 @@ MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
 
 def scaling_svg(bench: str, tables: list[report.Table], order: list[str]) -> str:
     """ops/s (median, with the median's 95% interval) against T, one line per language."""
-    with plt.rc_context({"svg.hashsalt": "benchnorm", "svg.fonttype": "none"}):
+    with reproducible():
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
         seen = {r.language for t in tables for r in t.rows}
         languages = [lang for lang in order if lang in seen] + sorted(seen - set(order))
@@ -41,13 +41,24 @@ def scaling_svg(bench: str, tables: list[report.Table], order: list[str]) -> str
         ax.set_ylabel("ops/s (median, 95% CI)")
         ax.set_ylim(bottom=0)
         ax.set_title(f"{bench}: machine throughput against T")
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "benchnorm"})
-        plt.close(fig)
+        return svg_text(fig)
+
+
+def svg_text(fig) -> str:
+    """A finished figure as reproducible SVG text (no date, fixed ids: call inside ``reproducible()``), closed."""
+    ax = fig.axes[0]
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "benchnorm"})
+    plt.close(fig)
     return buf.getvalue()
+
+
+def reproducible():
+    """The matplotlib settings under which the same data gives the same SVG bytes."""
+    return plt.rc_context({"svg.hashsalt": "benchnorm", "svg.fonttype": "none"})
 
 
 def chart_file(subject: str) -> str:

@@ -185,22 +185,11 @@ def load(out_dir: Path) -> list[RunRecord]:
 
 def check(out_dir: Path) -> list[str]:
     """What differs between the committed merged report and what its records render to."""
-    import difflib
-
     from orchestrator import charts as charts_mod
+    from orchestrator import render
 
     machines = build(load(out_dir))
     for m in machines:
         m.data.charts = charts_mod.links(m.data)
-    expected = markdown(machines)
-    path = out_dir / "REPORT.md"
-    try:
-        actual = path.read_text()
-    except OSError as exc:
-        return [f"{path}: cannot read ({exc.strerror})"]
-    if actual == expected:
-        return []
-    diff = difflib.unified_diff(actual.splitlines(), expected.splitlines(),
-                                f"{path} (committed)", f"{path} (rendered)", lineterm="", n=1)
-    return list(diff)[:80]
+    return render.differences(out_dir / "REPORT.md", markdown(machines))
 

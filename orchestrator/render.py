@@ -148,16 +148,19 @@ def check(record, out_dir: Path) -> list[str]:
 
     data = report.build(record)
     data.charts = charts_mod.links(data)
-    expected = markdown(data)
-    path = out_dir / "REPORT.md"
+    return differences(out_dir / "REPORT.md", markdown(data))
+
+
+def differences(path: Path, expected: str) -> list[str]:
+    """A committed file against what it should hold: a short unified diff, empty when equal."""
+    import difflib
+
     try:
         actual = path.read_text()
     except OSError as exc:
         return [f"{path}: cannot read ({exc.strerror})"]
     if actual == expected:
         return []
-    import difflib
-
     diff = difflib.unified_diff(actual.splitlines(), expected.splitlines(),
                                 f"{path} (committed)", f"{path} (rendered)", lineterm="", n=1)
     return list(diff)[:80]

@@ -9,18 +9,12 @@ runs of the same suite on the same machine fingerprint, oldest first.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from orchestrator import history, report  # noqa: E402
-from orchestrator.models import RunRecord  # noqa: E402
-from orchestrator.rundir import atomic_write  # noqa: E402
+from orchestrator import charts, history, report
+from orchestrator.models import RunRecord
+from orchestrator.rundir import atomic_write
 
 TRENDS = "TRENDS.md"
 
@@ -30,8 +24,8 @@ def _file(title: str) -> str:
 
 
 def _svg(title: str, series: dict[str, list[history.TrendPoint]]) -> str:
-    with plt.rc_context({"svg.hashsalt": "benchnorm", "svg.fonttype": "none"}):
-        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    with charts.reproducible():
+        fig, ax = charts.plt.subplots(figsize=(6.4, 3.6))
         for lang, points in series.items():
             xs = list(range(1, len(points) + 1))
             ys = [p.median for p in points]
@@ -42,13 +36,7 @@ def _svg(title: str, series: dict[str, list[history.TrendPoint]]) -> str:
         ax.set_ylabel("ns/op (median, 95% CI)")
         ax.set_ylim(bottom=0)
         ax.set_title(f"{title}: run by run")
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "benchnorm"})
-        plt.close(fig)
-    return buf.getvalue()
+        return charts.svg_text(fig)
 
 
 def write(db_path: Path, record: RunRecord, out_dir: Path) -> Path:
