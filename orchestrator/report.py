@@ -272,6 +272,7 @@ class Breakdown:
     overhead_ns: float
     share: float
     events_per_op: Optional[str]
+    ratio: str = ""  # the second benchmark's median over the baseline's, with its bootstrap interval
 
 
 @dataclass
@@ -459,8 +460,11 @@ def build(record: RunRecord) -> ReportData:
             for f in ft.rows:
                 sr = st.row(f.language)
                 if sr:
-                    breakdown.append(Breakdown(f.language, f, sr, sr.median - f.median, f.median / sr.median,
-                                               sr.events_per_op))
+                    a, b = sr.result.ns_per_op, f.result.ns_per_op
+                    ci = stats.ratio_ci(a, b)
+                    breakdown.append(Breakdown(
+                        f.language, f, sr, sr.median - f.median, f.median / sr.median, sr.events_per_op,
+                        f"{ratio_text(stats.ratio_of_medians(a, b))} [{ratio_text(ci.lo)}, {ratio_text(ci.hi)}]"))
 
     ladder = _ladder(suite, tables) if base else []
 
