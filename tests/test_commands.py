@@ -87,3 +87,47 @@ def test_report_check_passes_on_the_committed_docs_and_fails_on_a_change(tmp_pat
 def test_committed_report_matches_committed_results():
     out = invoke("report", "--check")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_an_output_given_for_another_language_is_refused_unless_declared(tmp_path):
+    """Go text given to --rust is not labelled Rust; --format says the user vouches for it."""
+    go_text = FIX / "gobench" / "five_benchmarks_cpu_1_2_count2.txt"
+    out = invoke("compare", "--rust", str(go_text), "--out", str(tmp_path / "a"))
+    assert out.returncode == 2
+    assert ("reads as gobench output, which is go's, not rust's; give it as --go, or declare it with "
+            "--format rust=gobench") in out.stderr
+    assert not (tmp_path / "a").exists()
+    ok = invoke("compare", "--rust", str(go_text), "--format", "rust=gobench", "--out", str(tmp_path / "b"))
+    assert ok.returncode == 1  # one language alone: nothing compared, said plainly
+    assert "nothing was compared: results of 1 language only (rust)" in ok.stdout
+    record = (tmp_path / "b" / "results.json").read_text()
+    assert '"language": "rust"' in record and '"format": "gobench"' in record
+
+
+def test_a_go_log_whose_first_result_comes_late_is_compared(tmp_path):
+    late = FIX / "gobench" / "verbose_20k_test_log_before_first_result.txt"
+    out = invoke("compare", "--go", str(late), "--rust", str(RUST1), "--out", str(tmp_path))
+    assert "could not be told" not in out.stderr, out.stderr
+    assert (tmp_path / "REPORT.md").is_file()
+
+
+def test_the_map_the_report_suggests_works_as_printed_for_key_value_names(tmp_path):
+    """Go's key=value sub-benchmark names: the suggested --map splits at the last '='."""
+    go = tmp_path / "go.txt"
+    go.write_text("goos: linux\nBenchmarkNew/text=opticks/size=100K/bits=32-2 \t 1000\t 1200 ns/op\n"
+                  "BenchmarkNew/text=opticks/size=100K/bits=32-2 \t 1000\t 1210 ns/op\n")
+    first = invoke("compare", "--go", str(go), "--rust", str(RUST1), "--mode", "go=parallel,rust=parallel:2",
+                   "--out", str(tmp_path / "one"))
+    report = (tmp_path / "one" / "REPORT.md").read_text()
+    # the name's key=value parts become the cell's parameters
+    assert "new (bits=32, size=100K, text=opticks)" in report
+    mapped = invoke("compare", "--go", str(go), "--rust", str(RUST1), "--mode", "go=parallel,rust=parallel:2",
+                    "--map", "BenchmarkNew/text=opticks/size=100K/bits=32=parallel-shared",
+                    "--out", str(tmp_path / "two"))
+    assert mapped.returncode in (0, 1), mapped.stderr
+    assert "error" not in mapped.stderr
+    record = (tmp_path / "two" / "results.json").read_text()
+    assert '"canonical": "parallel-shared"' in record
+    # mapped onto the Rust benchmark, the pair is still refused: the Go cell has parameters the Rust one lacks
+    assert "different parameters (bits=32, size=100K, text=opticks vs none)" in (tmp_path / "two" / "REPORT.md").read_text()
+    assert first.returncode in (0, 1)
