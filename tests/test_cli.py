@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator import adapters
+
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"
 
@@ -132,7 +134,7 @@ def _nothing_input(kind: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("kind", NOTHING_INPUTS)
-@pytest.mark.parametrize("fmt", ["gobench", "criterion", "pyperf", "libtest", "pytest-benchmark"])
+@pytest.mark.parametrize("fmt", adapters.formats())
 def test_nothing_found_exits_1_with_exactly_one_issue(fmt, kind, tmp_path):
     path = _nothing_input(kind, tmp_path)
     proc = run("parse", "--format", fmt, str(path))

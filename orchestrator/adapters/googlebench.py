@@ -69,9 +69,11 @@ from orchestrator.adapters._common import (
     SeriesTable,
     brief,
     build_results,
+    finish,
     issue,
     jsonable,
     load_json,
+    nothing_found,
     resolve_language,
     to_ns,
 )
@@ -119,14 +121,16 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     parsed = Parsed()
     raw = path.read_bytes()
     if not raw.strip():
-        parsed.issues.append(issue(path, None, "empty file: no Google Benchmark JSON"))
+        parsed.issues.append(nothing_found(path, HARNESS, "empty file"))
         return parsed
     data, error = load_json(raw)
     if error is not None:
-        parsed.issues.append(issue(path, *error))
+        line, message = error
+        parsed.issues.append(nothing_found(path, HARNESS, message, line))
         return parsed
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        parsed.issues.append(issue(path, None, "not Google Benchmark JSON: expected an object with a 'benchmarks' list"))
+        parsed.issues.append(nothing_found(path, HARNESS, "not Google Benchmark JSON: expected an object with a "
+                                                          "'benchmarks' list"))
         return parsed
     text = raw.decode("utf-8", errors="replace")
     reader = _Reader(path, lang, _context(data.get("context"), path, parsed.issues), _row_lines(text))
@@ -137,7 +141,7 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     reader.finish()
     parsed.issues.extend(reader.issues)
     parsed.results = build_results(reader.table, parsed.issues)
-    return parsed
+    return finish(parsed, path, HARNESS)
 
 
 def _context(value: Any, path: Path, issues: list[ParseIssue]) -> dict[str, Any]:

@@ -260,7 +260,9 @@ def test_truncated_json_is_an_issue_with_a_line(tmp_path):
     cut = text[: text.index('"name": "BM_x/64"')]
     parsed = googlebench.parse(write(tmp_path, cut))
     assert parsed.results == [] and len(parsed.issues) == 1
-    assert parsed.issues[0].message.startswith("not valid JSON")
+    # nothing was read, worded as every format words it, with the JSON error and its line
+    assert parsed.issues[0].message.startswith("no benchmark results found in ")
+    assert "(read as googlebench): not valid JSON: line" in parsed.issues[0].message
     assert parsed.issues[0].line == cut.count("\n") + 1
 
 
