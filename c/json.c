@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "json.h"
+#include "hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -30,17 +31,6 @@ static void jskip(struct jparser *ps)
 {
     while (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' || *ps->p == '\r')
         ps->p++;
-}
-
-static int hex_digit(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
 }
 
 /* A string at ps->p; on a problem ps->bad is set and ps->p stays inside
@@ -78,7 +68,7 @@ static char *jstring(struct jparser *ps)
             case 'u': {
                 unsigned v = 0;
                 for (int i = 0; i < 4 && !ps->bad; i++) {
-                    int d = hex_digit(*ps->p);
+                    int d = hex_value(*ps->p);
                     if (d < 0)
                         ps->bad = true;
                     else {

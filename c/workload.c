@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "secret.h"
+#include "hex.h"
 
 const char *const workload_names[WORKLOAD_COUNT] = {
     "floor", "sequential", "parallel-owned", "parallel-locked", "parallel-shared",
@@ -39,17 +40,6 @@ struct workload {
     uint8_t candidate[BENCH_MAX];
     size_t candidate_len;
 };
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool workload_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *n)
 {

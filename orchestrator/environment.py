@@ -16,7 +16,6 @@ import os
 import platform
 import re
 import resource
-import sys
 from pathlib import Path
 from typing import Optional
 

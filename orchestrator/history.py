@@ -591,7 +591,7 @@ def check(db_path, suite: Optional[str] = None, threshold: float = DEFAULT_THRES
         c.comparison = stats.compare(c.now, c.then)
     for c, p_adj in zip(tested, stats.holm([c.comparison.p for c in tested])):
         c.p_adj = p_adj
-        ratio, iv = c.comparison.ratio, c.comparison.interval
+        iv = c.comparison.interval
         if p_adj >= stats.ALPHA:
             c.verdict = "not significant"
         elif iv.lo >= 1 + threshold:

@@ -186,17 +186,17 @@ def run(
     method = method or choose_method(event)
     counted = [lang for lang in languages if suite.language(lang).ops]
     exposure = suite.report.exposure
-    rd.write_extra(METHOD_FILE, {
+    info = {
         "method": method.name, "reason": method.reason, "ops": ops, "languages": counted,
         "cells": [c.model_dump(mode="json") for c in cells],
         "tracepoint": event.tracepoint, "syscall": event.syscall,
         "cycle_key": exposure.key if exposure else None,
-    })
+    }
+    rd.write_extra(METHOD_FILE, info)
     if method.name == "none":
         echo(f"[syscalls] not measured: {method.reason}")
         return
     specs = plan_steps(suite, build_root, counted, cells, ops, method)
-    info = rd.read_extra(METHOD_FILE)
     cycled = set(exposure.benchmarks) if exposure else set()
     figures: dict[tuple, list[float]] = {}
     done: dict[tuple, dict[int, StepRecord]] = {}

@@ -58,6 +58,21 @@ def nothing_found(source: Path | str, fmt: str, reason: str | None = None,
     return issue(source, line, message)
 
 
+def benchmarks_json(raw: bytes | str, source: Path | str, fmt: str, what: str) -> tuple[Any, ParseIssue | None]:
+    """(data, None) for a JSON object holding a ``benchmarks`` list, else (None, the nothing-found issue).
+
+    pyperf and Google Benchmark both write such an object; ``what`` names the
+    format in the message (``pyperf JSON``).
+    """
+    data, error = load_json(raw)
+    if error is not None:
+        line, message = error
+        return None, nothing_found(source, fmt, message, line)
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        return None, nothing_found(source, fmt, f"not {what}: expected an object with a 'benchmarks' list")
+    return data, None
+
+
 def finish(parsed: Any, source: Path | str, fmt: str) -> Any:
     """``parsed``, with the nothing-found issue added when it holds neither results nor issues.
 

@@ -68,6 +68,7 @@ from orchestrator.adapters._common import (
     Series,
     SeriesTable,
     brief,
+    benchmarks_json,
     build_results,
     finish,
     issue,
@@ -123,14 +124,9 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
     if not raw.strip():
         parsed.issues.append(nothing_found(path, HARNESS, "empty file"))
         return parsed
-    data, error = load_json(raw)
-    if error is not None:
-        line, message = error
-        parsed.issues.append(nothing_found(path, HARNESS, message, line))
-        return parsed
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        parsed.issues.append(nothing_found(path, HARNESS, "not Google Benchmark JSON: expected an object with a "
-                                                          "'benchmarks' list"))
+    data, problem = benchmarks_json(raw, path, HARNESS, "Google Benchmark JSON")
+    if problem is not None:
+        parsed.issues.append(problem)
         return parsed
     text = raw.decode("utf-8", errors="replace")
     reader = _Reader(path, lang, _context(data.get("context"), path, parsed.issues), _row_lines(text))

@@ -40,12 +40,12 @@ from orchestrator.adapters import Parsed
 from orchestrator.adapters._common import (
     Series,
     SeriesTable,
+    benchmarks_json,
     build_results,
     finish,
     issue,
     brief,
     json_object,
-    load_json,
     nothing_found,
     jsonable,
     resolve_language,
@@ -84,14 +84,9 @@ def parse(path: Path, *, language: str | None = None) -> Parsed:
         except (OSError, EOFError, zlib.error) as exc:
             parsed.issues.append(nothing_found(path, HARNESS, f"not a readable gzip file: {exc}"))
             return parsed
-    data, error = load_json(raw)
-    if error is not None:
-        line, message = error
-        parsed.issues.append(nothing_found(path, HARNESS, message, line))
-        return parsed
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        parsed.issues.append(nothing_found(path, HARNESS,
-                                           "not pyperf JSON: expected an object with a 'benchmarks' list"))
+    data, problem = benchmarks_json(raw, path, HARNESS, "pyperf JSON")
+    if problem is not None:
+        parsed.issues.append(problem)
         return parsed
     version = data.get("version")
     if version not in SUPPORTED_VERSIONS:
