@@ -20,6 +20,7 @@ from typing import Callable, Optional
 
 from orchestrator import adapters, environment, runner, syscalls
 from orchestrator.models import (
+    CellKey,
     Failure,
     LanguageTime,
     ParseIssue,
@@ -85,7 +86,11 @@ def parse_list(flag: str, text: Optional[str], allowed: list[str]) -> list[str]:
 
 #: The default profile: the first rounds give every cell the samples a 95%
 #: interval needs; further rounds go to the cells still wider than the target.
-DEFAULT_SAMPLES, DEFAULT_PRECISION, DEFAULT_BUDGET = 6, 0.01, 120.0
+#: A 95% interval of the median from a few dozen samples narrows to ±1% only
+#: when their middle half lies within about 2% of each other, which on a noisy
+#: machine few cells reach: ±3% lets the steady cells stop and sends the time
+#: to the noisy ones.
+DEFAULT_SAMPLES, DEFAULT_PRECISION, DEFAULT_BUDGET = 6, 0.03, 60.0
 
 
 def _positive(flag: str, text, cast):
@@ -127,7 +132,7 @@ def make_parameters(
             raise UsageError(f"--samples: {samples!r} is not a whole number (allowed: 1 or more)") from None
         if k < 1:
             raise UsageError(f"--samples: {k} is too small (allowed: 1 or more)")
-    rounds = min(k, 3 if quick else 2) if interleave else 1
+    rounds = min(k, 2) if interleave else 1
     return RunParameters(
         threads=parse_threads(threads),
         samples=k,
@@ -227,29 +232,31 @@ def run(
         total = len(order)
         seen: dict[tuple, list[float]] = {}  # (language, cell) → samples so far
 
-        def step(r: int, lang: str, cell, k: int, where: str) -> None:
-            earlier = seen.get((lang, cell))
-            median = sorted(earlier)[len(earlier) // 2] if earlier else None
-            spec = runner.wrapped(runner.bench_step(suite, lang, cell, k, profile, r, build_root, median))
-            echo(f"[{where}] {lang} {cell.label()} ({k} sample{'s' if k != 1 else ''})")
+        def step(r: int, lang: str, cells: list, k: int, where: str) -> None:
+            medians = {c: sorted(seen[(lang, c)])[len(seen[(lang, c)]) // 2] for c in cells if seen.get((lang, c))}
+            spec = runner.wrapped(runner.bench_step(suite, lang, cells, k, profile, r, build_root, medians))
+            many = f"{len(cells)} cells: " if len(cells) > 1 else ""
+            echo(f"[{where}] {lang} {many}{spec.label} ({k} sample{'s' if k != 1 else ''} each)")
             rec = execute(rd.new_step(spec))
             if not rec.ok:
-                echo(f"    {lang} {cell.label()}: {rec.error or describe_exit(rec.exit_status)}; "
+                echo(f"    {lang} {spec.label}: {rec.error or describe_exit(rec.exit_status)}; "
                      f"log: {rec.folder / 'stderr.txt'}")
             for res in _parse_step(rec).results:
-                res = _apply_suite(suite, res, rec, [])
-                if res is not None:
+                found = _apply_suite(suite, res, rec, [])
+                if found is not None:
+                    cell, res = found
                     seen.setdefault((lang, cell), []).extend(res.ns_per_op)
 
-        for i, (r, lang, cell) in enumerate(order, 1):
+        for i, (r, lang, cells) in enumerate(order, 1):
             k = samples_in_round(params.samples, params.rounds, r)
             if k:
-                step(r, lang, cell, k, f"round {r}/{params.rounds} · step {i}/{total}")
+                step(r, lang, cells, k, f"round {r}/{params.rounds} · step {i}/{total}")
         if params.precision and params.budget_seconds:
-            _precision_rounds(params, usable, seen, step, echo)
+            _precision_rounds(suite, params, usable, seen, step, echo)
         if syscall_ops and usable and suite.events:
             # after the timing rounds, never during them
-            syscalls.run(rd, suite, build_root, usable, plan, syscall_ops, echo)
+            syscalls.run(rd, suite, build_root, usable, plan, syscall_ops, echo,
+                         repeats=syscalls.QUICK_REPEATS if params.quick else syscalls.REPEATS)
     except KeyboardInterrupt:
         interrupted = True
         echo("interrupted: keeping every finished step; collecting what was measured")
@@ -286,7 +293,7 @@ def build(rd: RunDir, suite: Suite, build_root: Path, languages: list[str],
     return usable
 
 
-def _precision_rounds(params: RunParameters, languages: list[str], seen: dict, step, echo) -> None:
+def _precision_rounds(suite: Suite, params: RunParameters, languages: list[str], seen: dict, step, echo) -> None:
     """Further rounds for the cells still wider than the target, languages interleaved, until the budget is spent."""
     import time
 
@@ -300,12 +307,10 @@ def _precision_rounds(params: RunParameters, languages: list[str], seen: dict, s
         r += 1
         echo(f"[precision] round {r}: {len(wide)} cell(s) wider than ±{params.precision:.1%}")
         for lang in languages:
-            for (wlang, cell) in wide:
-                if wlang != lang:
-                    continue
+            for cells in runner.batches(suite, lang, [cell for (wlang, cell) in wide if wlang == lang]):
                 if time.monotonic() >= deadline:
                     break
-                step(r, lang, cell, EXTRA_SAMPLES, f"precision round {r}")
+                step(r, lang, cells, EXTRA_SAMPLES, f"precision round {r}")
     echo(f"[precision] budget of {params.budget_seconds:g} s spent; {len(wide_cells(seen, params.precision))} "
          "cell(s) stay wider than the target and are reported with the precision they reached")
 
@@ -357,13 +362,14 @@ def verify_problem(suite: Suite, rec: StepRecord) -> Optional[str]:
     return None
 
 
-def _schedule(params: RunParameters, languages: list[str], plan: list, suite: Optional[Suite] = None) -> list[tuple]:
-    def cells(lang: str) -> list:
-        return [c for c in plan if suite is None or suite.runs(lang, c.benchmark)]
+def _schedule(params: RunParameters, languages: list[str], plan: list, suite: Suite) -> list[tuple]:
+    """(round, language, cells of one harness call) in the order they run."""
+    def calls(lang: str) -> list[list]:
+        return runner.batches(suite, lang, [c for c in plan if suite.runs(lang, c.benchmark)])
 
     if params.interleave:
-        return [(r, lang, c) for r in range(1, params.rounds + 1) for lang in languages for c in cells(lang)]
-    return [(r, lang, c) for lang in languages for r in range(1, params.rounds + 1) for c in cells(lang)]
+        return [(r, lang, c) for r in range(1, params.rounds + 1) for lang in languages for c in calls(lang)]
+    return [(r, lang, c) for lang in languages for r in range(1, params.rounds + 1) for c in calls(lang)]
 
 
 # --- collecting a run folder -------------------------------------------------
@@ -417,19 +423,17 @@ def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
             continue
         if spec.kind != "bench":
             continue
-        if rec.exit_status is None and rec.error is None:
-            failures.append(_failure(rec, "run", UNFINISHED))
-        elif not rec.ok:
-            failures.append(_failure(rec, "run"))
+        unfinished = rec.exit_status is None and rec.error is None
         parsed = _parse_step(rec)
         issues.extend(parsed.issues)
         _measuring(times, spec.language, parsed.results)
-        got_cell = False
+        got: set = set()
         for res in parsed.results:
-            res = _apply_suite(suite, res, rec, issues)
-            if res is None:
+            found = _apply_suite(suite, res, rec, issues)
+            if found is None:
                 continue
-            got_cell = True
+            cell, res = found
+            got.add(cell)
             key = (res.id.language, res.id.harness, res.id.name, tuple(sorted(res.id.params.items())),
                    res.id.threads)
             res = res.model_copy(update={"rounds": [spec.round or 1] * len(res.ns_per_op)})
@@ -437,8 +441,17 @@ def collect(rd: RunDir, suite: Optional[Suite] = None) -> RunRecord:
                 results[key] = _merge(results[key], res)
             else:
                 results[key] = res
-        if rec.ok and not got_cell:
-            failures.append(_failure(rec, "parse", "the harness exited 0 but no result for this cell was read"))
+        cells = runner.step_cells(spec)
+        missing = [c for c in cells if c not in got]
+        if not rec.ok and not missing:
+            # every cell measured (or none named), yet the call failed: said once
+            failures.append(_failure(rec, "run", UNFINISHED if unfinished else None))
+        for cell in missing:
+            if not rec.ok:
+                failures.append(_failure(rec, "run", UNFINISHED if unfinished else None, cell=cell))
+            else:
+                failures.append(_failure(rec, "parse", "the harness exited 0 but no result for this cell was read",
+                                         cell=cell))
     record = RunRecord(
         run_id=rd.path.name,
         started_at=info.get("started_at", ""),
@@ -496,10 +509,13 @@ def _parse_step(rec: StepRecord) -> adapters.Parsed:
         return adapters.Parsed(issues=[ParseIssue(source=str(path), message=f"could not read: {exc}")])
 
 
-def _failure(rec: StepRecord, step: str, why: Optional[str] = None) -> Failure:
-    """A Failure for one step; ``why`` defaults to how the step ended."""
+def _failure(rec: StepRecord, step: str, why: Optional[str] = None, cell: Optional[CellKey] = None) -> Failure:
+    """A Failure for one step, or for one ``cell`` of it; ``why`` defaults to how the step ended."""
     spec = rec.spec
-    message = f"{spec.label}: {why or rec.error or describe_exit(rec.exit_status)}"
+    if cell is None and len(runner.step_cells(spec)) == 1:
+        cell = runner.step_cells(spec)[0]
+    label = cell.label() if cell is not None else spec.label
+    message = f"{label}: {why or rec.error or describe_exit(rec.exit_status)}"
     return Failure(
         language=spec.language,
         step=step,  # type: ignore[arg-type]
@@ -508,47 +524,60 @@ def _failure(rec: StepRecord, step: str, why: Optional[str] = None) -> Failure:
         exit_status=rec.exit_status,
         stderr_tail=rec.stderr_tail(),
         log_path=str(rec.folder),
-        benchmark=spec.benchmark,
-        params=dict(spec.params or {}),
-        threads=spec.threads,
+        benchmark=cell.benchmark if cell else None,
+        params=dict(cell.params) if cell else {},
+        threads=cell.threads if cell else None,
     )
 
 
-def _apply_suite(suite: Suite, res: Result, rec: StepRecord, issues: list[ParseIssue]) -> Optional[Result]:
-    """A result of a suite's step: the step says which cell it ran; check the name and T, declare the mode.
+def _apply_suite(suite: Suite, res: Result, rec: StepRecord,
+                 issues: list[ParseIssue]) -> Optional[tuple[CellKey, Result]]:
+    """Which of the step's cells a result is, and the result labelled as that cell.
 
-    A result whose name is not the cell's id in this language, or whose worker
-    count contradicts the step's, is reported as a parse issue and dropped —
-    never silently relabelled.
+    The step says which cells it ran; a result is the cell whose id in this
+    language it bears, at the worker count it reports. A result that is none
+    of them is reported as a parse issue and dropped — never silently
+    relabelled. (Steps of no suite cell pass through as they are.)
     """
     spec = rec.spec
-    if spec.benchmark is None:
-        return res
-    bench = suite.benchmark(spec.benchmark)
-    expected = suite.harness_id(spec.language, spec.benchmark, spec.params or {}) if bench else None
-    if bench is None or res.id.name != expected:
+    cells = runner.step_cells(spec)
+    if not cells:
+        return None if spec.benchmark is not None else (None, res)  # type: ignore[return-value]
+    ran = {c: suite.harness_id(spec.language, c.benchmark, c.params) for c in cells}
+    named = [c for c in cells if ran[c] == res.id.name and suite.benchmark(c.benchmark) is not None]
+    where = res.source or str(rec.folder)
+    if not named:
+        expected = ", ".join(repr(i) for i in dict.fromkeys(ran.values()))
         issues.append(ParseIssue(
-            source=res.source or str(rec.folder),
-            message=f"{res.id.name}: this step ran {spec.label} of {spec.language}, whose name is "
-                    f"{expected!r}; not used",
+            source=where,
+            message=f"{res.id.name}: this step ran {spec.label} of {spec.language}, whose name"
+                    f"{'s are' if len(set(ran.values())) > 1 else ' is'} {expected}; not used",
         ))
         return None
-    if res.id.threads is not None and res.id.threads != spec.threads:
+    if res.id.threads is not None:
+        at = [c for c in named if c.threads == res.id.threads]
+    else:
+        at = named if len(named) == 1 else []
+    if len(at) != 1:
+        ts = ",".join(str(c.threads) for c in named)
         issues.append(ParseIssue(
-            source=res.source or str(rec.folder),
-            message=f"{res.id.name}: the step ran T={spec.threads} but the output says T={res.id.threads}; not used",
+            source=where,
+            message=f"{res.id.name}: the step ran T={ts} but the output says "
+                    f"T={res.id.threads if res.id.threads is not None else 'nothing'}; not used",
         ))
         return None
-    how = "one worker" if bench.mode == "sequential" else f"{spec.threads} workers pulling from one op budget"
+    cell = at[0]
+    bench = suite.benchmark(cell.benchmark)
+    how = "one worker" if bench.mode == "sequential" else f"{cell.threads} workers pulling from one op budget"
     source = res.id.threads_source if res.id.threads is not None else "step"
     ident = res.id.model_copy(update={
         "canonical": bench.name,
-        "params": dict(spec.params or {}),
-        "threads": spec.threads,
+        "params": dict(cell.params),
+        "threads": cell.threads,
         "mode": bench.mode,
         "threads_source": f"{source}; " + SUITE_SOURCE.format(suite=suite.name, how=how),
     })
-    return res.model_copy(update={"id": ident})
+    return cell, res.model_copy(update={"id": ident})
 
 
 def _merge(a: Result, b: Result) -> Result:

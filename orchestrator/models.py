@@ -313,14 +313,20 @@ class RunParameters(_Model):
 
 #: Placeholders a command template may use, by where it is used. A suite's
 #: axis names may be used wherever a cell is known (bench, ids, ops).
+#: Placeholders that name one cell. A bench command (and its env) that uses
+#: none of them, nor an axis, names its cells only through the list
+#: placeholders below, so one harness call can run several cells.
+PER_CELL: frozenset[str] = frozenset({"id", "id_regex", "name", "bench", "threads"})
+#: Placeholders that name every cell of one harness call.
+CELL_LISTS: frozenset[str] = frozenset({"ids", "ids_regex", "names_regex", "threads_list", "calibration"})
+
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "build": frozenset({"build", "python", "workdir", "suite"}),
-    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "id_regex", "name", "bench",
-                        "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds"}),
+    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "samples", "batch_seconds",
+                        "warmup_seconds", "measure_seconds"}) | PER_CELL | CELL_LISTS,
     "ops": frozenset({"build", "python", "workdir", "suite", "bench", "id", "name", "threads", "ops"}),
-    "calibrated": frozenset({"build", "python", "workdir", "suite", "step", "out", "id", "id_regex", "name", "bench",
-                             "threads", "samples", "batch_seconds", "warmup_seconds", "measure_seconds",
-                             "ops_per_batch"}),
+    "calibrated": frozenset({"build", "python", "workdir", "suite", "step", "out", "samples", "batch_seconds",
+                             "warmup_seconds", "measure_seconds", "ops_per_batch"}) | PER_CELL | CELL_LISTS,
     "verify": frozenset({"build", "python", "workdir", "suite", "vectors"}),
     "version": frozenset({"build", "python", "workdir", "suite"}),
     "ids": frozenset(),
@@ -349,7 +355,9 @@ class LanguageSpec(_Model):
     harness: str = Field(default="", description="the harness in words, for the report")
     workdir: str = Field(default=".", description="folder the commands run in, relative to the manifest")
     build: list[list[str]] = Field(default_factory=list, description="build commands, in order")
-    bench: list[str] = Field(default_factory=list, description="one cell's bench command")
+    bench: list[str] = Field(
+        default_factory=list, description="the bench command: one cell's, or several cells' when it names them "
+        "only through {ids}, {ids_regex}, {names_regex} and {threads_list}")
     bench_calibrated: Optional[list[str]] = Field(
         default=None, description="the bench command once an earlier round measured the cell: it may use "
         "{ops_per_batch} instead of letting the harness calibrate again")
@@ -574,6 +582,20 @@ class Suite(_Model):
     def benchmark_order(self, name: Optional[str]) -> int:
         names = [b.name for b in self.benchmarks]
         return names.index(name) if name in names else len(names)
+
+    def batches(self, language: str) -> bool:
+        """Whether one harness call of ``language`` may run several cells.
+
+        It may when its bench command and environment name cells only through
+        the list placeholders (:data:`CELL_LISTS`) and it has no calibrated
+        command (whose op count is one cell's).
+        """
+        lang = self.language(language)
+        if lang.bench_calibrated:
+            return False
+        one_cell = PER_CELL | {a.name for a in self.axes}
+        used = {name for arg in [*lang.bench, *lang.env.values()] for name in placeholders(arg)}
+        return not (used & one_cell)
 
     def runs(self, language: str, benchmark: str) -> bool:
         """Whether ``language`` runs ``benchmark`` (a benchmark may be for some languages only)."""

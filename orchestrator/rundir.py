@@ -77,6 +77,9 @@ class StepSpec:
     benchmark: Optional[str] = None
     params: dict[str, str] = field(default_factory=dict)  # the cell's parameters besides T
     threads: Optional[int] = None
+    # a bench step that runs several cells in one harness call: every cell, as
+    # {"benchmark", "params", "threads"}; benchmark/params/threads are then unset
+    cells: Optional[list[dict]] = None
     ops: Optional[int] = None  # for ops-runner steps: the ops asked for
     timeout: Optional[float] = None
 
@@ -207,7 +210,7 @@ class RunDir:
 
     def new_step(self, spec: StepSpec) -> StepRecord:
         self._seq += 1
-        slug = re.sub(r"[^A-Za-z0-9=.]+", "-", f"{spec.language}-{spec.kind}-{spec.label}").strip("-")
+        slug = re.sub(r"[^A-Za-z0-9=.]+", "-", f"{spec.language}-{spec.kind}-{spec.label}")[:80].strip("-")
         if spec.round is not None:
             slug = f"r{spec.round}-{slug}"
         folder = self.path / "steps" / f"{self._seq:03d}-{slug}"

@@ -2,10 +2,17 @@
 
 For each (language, benchmark, parameters, T) cell the language's ops runner
 (the manifest's ``ops`` command, e.g. ``--bench NAME --threads T --ops N``)
-runs under a counter at N and at 2N ops; (count(2N) − count(N)) / N is the
-calls per op, with every set-up call cancelled out. Three repetitions are
-kept. The suite declares the event (``[events]``: a perf tracepoint and the
-syscall strace counts). The counter is, in order of preference:
+runs under a counter at N, 2N, 3N (and 4N) ops: a chain of runs. Each pair of
+neighbours is one repetition, (count((k+1)N) − count(kN)) / N calls per op,
+with every set-up call cancelled out — three runs give two repetitions, four
+give three. When the first two repetitions agree exactly the fourth run is
+skipped; ``--quick`` runs N and 2N only, one repetition. Two cells are
+counted at a time, except those with a cycle counter (below), whose count
+depends on how the workers overlap: they run alone. (Run folders made
+before the chain hold pairs at N and 2N per repetition; they are read as
+they are.) The suite declares the event
+(``[events]``: a perf tracepoint and the syscall strace counts). The counter
+is, in order of preference:
 
 1. ``perf stat -x, -e TRACEPOINT -- CMD``; perf writes CSV to stderr, one
    line per event::
@@ -23,19 +30,22 @@ syscall strace counts). The counter is, in order of preference:
 The ops runner prints one JSON line with at least ``ops``. Where the suite
 declares a cycle counter (``[report.exposure]``, key K) for a benchmark, the
 line also gives K: how many of the ops paid for a whole cycle of the counted
-calls, counted inside the ops alone (no set-up to cancel). (K(N) + K(2N)) /
-3N is the share of ops that paid for their own cycle. The differenced figure
-of such a benchmark is noisy, and can even fall below zero, because how
-often workers overlap differs from one run to the next. What is stable is
-the relation between the two counters: the slope of the counted calls on
-the runner's cycles over all six runs is the calls one cycle costs, and
-slope × share is the cell's calls per op.
+calls, counted inside the ops alone (no set-up to cancel). Per repetition,
+(K(a) + K(b)) / (a + b) over its two runs is the share of ops that paid for
+their own cycle. The differenced figure of such a benchmark is noisy, and
+can even fall below zero, because how often workers overlap differs from one
+run to the next. What is stable is the relation between the two counters:
+the slope of the counted calls on the runner's cycles over every run is the
+calls one cycle costs, and slope × share is the cell's calls per op. These
+cells always take all four runs.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -44,8 +54,11 @@ from orchestrator import doctor, runner
 from orchestrator.models import CellKey, EventSpec, Suite, SyscallCount
 from orchestrator.rundir import RunDir, StepRecord, StepSpec, describe_exit, execute
 
-REPEATS = 3
+REPEATS = 3  # repetitions at most: a chain of REPEATS + 1 runs (--quick: QUICK_REPEATS)
+QUICK_REPEATS = 1
+COUNT_WORKERS = 2  # counting runs at once for cells whose count does not depend on overlap
 METHOD_FILE = "syscalls-method.json"
+CHAIN = "chain"  # the layout of the counting steps, saved in METHOD_FILE
 
 
 class CountError(ValueError):
@@ -138,7 +151,8 @@ def parse_ops_line(text: str, source: str = "stdout") -> dict:
 
 
 def plan_steps(suite: Suite, build_root: Path, languages: list[str], cells: list[CellKey], ops: int,
-               method: Method) -> list[StepSpec]:
+               method: Method, repeats: int = REPEATS) -> list[StepSpec]:
+    """Every counting run: per cell, the chain at N, 2N, … (repeats + 1) N ops; ``round`` is k."""
     specs: list[StepSpec] = []
     if method.name == "none" or suite.events is None:
         return specs
@@ -148,24 +162,24 @@ def plan_steps(suite: Suite, build_root: Path, languages: list[str], cells: list
         for cell in cells:
             if not suite.runs(lang, cell.benchmark):
                 continue
-            for rep in range(1, REPEATS + 1):
-                for n in (ops, 2 * ops):
-                    argv, cwd = runner.ops_command(suite, lang, cell, n, build_root)
-                    specs.append(StepSpec(
-                        language=lang,
-                        kind="syscalls",
-                        label=f"{cell.label()} rep{rep} ops={n} {method.name}",
-                        command=wrap(method.name, suite.events, argv),
-                        cwd=cwd,
-                        artifact="strace.txt" if method.name == "strace" else None,
-                        format=method.name,
-                        round=rep,
-                        benchmark=cell.benchmark,
-                        params=dict(cell.params),
-                        threads=cell.threads,
-                        ops=n,
-                        timeout=600,
-                    ))
+            for k in range(1, repeats + 2):
+                n = k * ops
+                argv, cwd = runner.ops_command(suite, lang, cell, n, build_root)
+                specs.append(StepSpec(
+                    language=lang,
+                    kind="syscalls",
+                    label=f"{cell.label()} ops={n} {method.name}",
+                    command=wrap(method.name, suite.events, argv),
+                    cwd=cwd,
+                    artifact="strace.txt" if method.name == "strace" else None,
+                    format=method.name,
+                    round=k,
+                    benchmark=cell.benchmark,
+                    params=dict(cell.params),
+                    threads=cell.threads,
+                    ops=n,
+                    timeout=600,
+                ))
     return specs
 
 
@@ -178,8 +192,9 @@ def run(
     ops: int,
     echo: Callable[[str], None],
     method: Optional[Method] = None,
+    repeats: int = REPEATS,
 ) -> None:
-    """Run the counting steps; their raw output stays in the run folder."""
+    """Run the counting steps (``repeats`` repetitions at most); their raw output stays in the run folder."""
     event = suite.events
     if event is None:
         return
@@ -191,40 +206,63 @@ def run(
         "cells": [c.model_dump(mode="json") for c in cells],
         "tracepoint": event.tracepoint, "syscall": event.syscall,
         "cycle_key": exposure.key if exposure else None,
+        "layout": CHAIN,
     }
     rd.write_extra(METHOD_FILE, info)
     if method.name == "none":
         echo(f"[syscalls] not measured: {method.reason}")
         return
-    specs = plan_steps(suite, build_root, counted, cells, ops, method)
+    specs = plan_steps(suite, build_root, counted, cells, ops, method, repeats)
     cycled = set(exposure.benchmarks) if exposure else set()
-    figures: dict[tuple, list[float]] = {}
-    done: dict[tuple, dict[int, StepRecord]] = {}
-    settled: set[tuple] = set()
-    for i, spec in enumerate(specs, 1):
-        key = (spec.language, spec.benchmark, tuple(sorted(spec.params.items())), spec.threads)
-        if key in settled:
-            continue
-        echo(f"[syscalls {i}/{len(specs)}] {spec.language} {spec.label}")
-        rec = execute(rd.new_step(spec))
-        if not rec.ok:
-            echo(f"    {spec.language} {spec.label}: {rec.error or describe_exit(rec.exit_status)}")
-            continue
-        pair = done.setdefault((key, spec.round), {})
-        pair[spec.ops] = rec
-        if len(pair) == 2 and spec.benchmark not in cycled:
+    chains: dict[tuple, list[StepSpec]] = {}
+    for spec in specs:
+        chains.setdefault((spec.language, spec.benchmark, tuple(sorted(spec.params.items())), spec.threads),
+                          []).append(spec)
+    lock = threading.Lock()
+    stop = threading.Event()
+    started = [0]
+
+    def chain(runs: list[StepSpec]) -> None:
+        """One cell's runs in order; the last is skipped once two repetitions agree exactly."""
+        got: dict[int, int] = {}
+        for spec in runs:
+            if stop.is_set():
+                return
+            with lock:
+                started[0] += 1
+                echo(f"[syscalls {started[0]}/{len(specs)}] {spec.language} {spec.label}")
+                rec = rd.new_step(spec)
+            rec = execute(rec)
+            if not rec.ok:
+                echo(f"    {spec.language} {spec.label}: {rec.error or describe_exit(rec.exit_status)}")
+                continue
+            if spec.benchmark in cycled:
+                continue  # varies from run to run: every run is kept
             try:
-                (ca, _), (cb, _) = _count(pair[ops], info), _count(pair[2 * ops], info)
+                got[spec.round] = _count(rec, info)[0]
             except (CountError, OSError, KeyError):
                 continue
-            seen = figures.setdefault(key, [])
-            seen.append((cb - ca) / ops)
-            # Two repetitions that agree exactly settle the cell; a third would
-            # only repeat them (cells with a cycle counter vary, and keep all three).
-            if len(seen) >= 2 and len(set(seen)) == 1:
-                settled.add(key)
+            if all(k in got for k in (1, 2, 3)) and got[2] - got[1] == got[3] - got[2]:
                 echo(f"    {spec.language} {spec.benchmark} T={spec.threads}: two repetitions agree exactly "
-                     f"({seen[0]:g} per op); the third is skipped")
+                     f"({(got[2] - got[1]) / ops:g} per op); the fourth run is skipped")
+                return
+
+    # A count of calls that does not depend on how workers overlap is exact
+    # whatever runs beside it: those cells are counted two at a time. Cells
+    # with a cycle counter are counted alone, after them.
+    steady = [runs for key, runs in chains.items() if key[1] not in cycled]
+    alone = [runs for key, runs in chains.items() if key[1] in cycled]
+    pool = ThreadPoolExecutor(max_workers=COUNT_WORKERS)
+    try:
+        for future in [pool.submit(chain, runs) for runs in steady]:
+            future.result()
+    except BaseException:
+        stop.set()  # Ctrl-C or a full disk: the runs under way finish, no new one starts
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    for runs in alone:
+        chain(runs)
 
 
 def _count(rec: StepRecord, info: dict) -> tuple[int, dict]:
@@ -274,24 +312,16 @@ def from_steps(rd: RunDir, suite: Optional[Suite] = None) -> list[SyscallCount]:
                                         threads=key.threads, method="none",
                                         reason=info.get("reason") or "no counter available"))
         return out
-    groups: dict[tuple, dict[int, dict[int, StepRecord]]] = {}
-    for rec in rd.steps():
-        s = rec.spec
-        if s.kind != "syscalls":
-            continue
-        key = (s.language, s.benchmark, tuple(sorted((s.params or {}).items())), s.threads)
-        groups.setdefault(key, {}).setdefault(s.round or 1, {})[s.ops] = rec
     ops = int(info["ops"])
     cycle_key = info.get("cycle_key")
-    for (lang, bench, params, threads), reps in groups.items():
+    for (lang, bench, params, threads), reps in _repetitions(rd, info.get("layout"), ops).items():
         per_op, counts, share, problems = [], [], [], []
         cycles: list[tuple[int, int]] = []
         for rep in sorted(reps):
-            pair = reps[rep]
-            if ops not in pair or 2 * ops not in pair:
+            a, b = reps[rep]
+            if a is None or b is None:
                 problems.append(f"repetition {rep} incomplete")
                 continue
-            a, b = pair[ops], pair[2 * ops]
             if not (a.ok and b.ok):
                 bad = a if not a.ok else b
                 problems.append(f"repetition {rep}: ops runner {bad.error or describe_exit(bad.exit_status)} "
@@ -303,7 +333,7 @@ def from_steps(rd: RunDir, suite: Optional[Suite] = None) -> list[SyscallCount]:
                 problems.append(str(exc))
                 continue
             counts.append((ca, cb))
-            per_op.append((cb - ca) / ops)
+            per_op.append((cb - ca) / (b.spec.ops - a.spec.ops))
             if cycle_key and cycle_key in la and cycle_key in lb:
                 ta, tb = la[cycle_key], lb[cycle_key]
                 cycles.append((ta, tb))
@@ -316,6 +346,31 @@ def from_steps(rd: RunDir, suite: Optional[Suite] = None) -> list[SyscallCount]:
         else:
             out.append(SyscallCount(language=lang, canonical=bench, params=dict(params), threads=threads,
                                     method="none", ops=ops, reason="; ".join(problems) or "no repetition finished"))
+    return out
+
+
+def _repetitions(rd: RunDir, layout: Optional[str], ops: int) -> dict[tuple, dict[int, tuple]]:
+    """cell → repetition → (the run with fewer ops, the run with more), either None when missing.
+
+    In a chain, repetition r is runs r and r + 1 (kN ops at run k); in older
+    folders repetition r is its own pair of runs at N and 2N. A chain whose
+    last run was skipped has no half-filled repetition for it.
+    """
+    runs: dict[tuple, dict[int, dict[int, StepRecord]]] = {}
+    for rec in rd.steps():
+        s = rec.spec
+        if s.kind != "syscalls":
+            continue
+        key = (s.language, s.benchmark, tuple(sorted((s.params or {}).items())), s.threads)
+        runs.setdefault(key, {}).setdefault(s.round or 1, {})[s.ops] = rec
+    out: dict[tuple, dict[int, tuple]] = {}
+    for key, by_round in runs.items():
+        if layout == CHAIN:
+            chain = {k: next(iter(v.values())) for k, v in by_round.items()}
+            last = max(chain)
+            out[key] = {r: (chain.get(r), chain.get(r + 1)) for r in range(1, max(last, 2))}
+        else:
+            out[key] = {r: (pair.get(ops), pair.get(2 * ops)) for r, pair in by_round.items()}
     return out
 
 

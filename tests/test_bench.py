@@ -39,7 +39,7 @@ def test_bad_parameters_name_the_value_and_what_is_allowed(kw, message, builtin)
 
 def test_parameters_and_cells(builtin):
     p = bench.make_parameters(builtin, threads="4,1,2", bench="parallel-shared,floor", quick=True)
-    assert p.threads == [1, 2, 4] and p.samples == 3 and p.rounds == 3
+    assert p.threads == [1, 2, 4] and p.samples == 3 and p.rounds == 2
     assert p.benchmarks == ["floor", "parallel-shared"]
     assert [(c.benchmark, c.threads) for c in builtin.cells(p)] == [
         ("floor", 1), ("parallel-shared", 1), ("parallel-shared", 2), ("parallel-shared", 4)]
@@ -54,12 +54,39 @@ def test_samples_split_over_rounds(total, rounds, split):
 
 def test_interleaved_schedule_visits_every_language_each_round(builtin):
     p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4)
-    order = bench._schedule(p, ["go", "rust", "python"], builtin.cells(p))
+    order = bench._schedule(p, ["go", "rust", "python"], builtin.cells(p), builtin)
     assert [(r, lang) for r, lang, _ in order] == [
         (1, "go"), (1, "rust"), (1, "python"), (2, "go"), (2, "rust"), (2, "python")]
     p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4, interleave=False)
-    order = bench._schedule(p, ["go", "rust"], builtin.cells(p))
+    order = bench._schedule(p, ["go", "rust"], builtin.cells(p), builtin)
     assert [(r, lang) for r, lang, _ in order] == [(1, "go"), (1, "rust")]
+
+
+def test_one_harness_call_runs_every_cell_that_shares_its_worker_counts(builtin):
+    p = bench.make_parameters(builtin, threads="1,2,4")
+    order = bench._schedule(p, ["go", "c"], builtin.cells(p), builtin)
+    calls = [(r, lang, [c.label() for c in cells]) for r, lang, cells in order]
+    parallel = [f"{b} T={t}" for b in ("parallel-owned", "parallel-locked", "parallel-shared") for t in (1, 2, 4)]
+    assert calls[:4] == [
+        (1, "go", ["floor T=1", "floor-raw T=1", "sequential T=1"]),
+        (1, "go", parallel),
+        (1, "c", ["floor T=1", "sequential T=1"]),  # floor-raw is Go's rung only
+        (1, "c", parallel),
+    ]
+    assert len(order) == 2 * 4  # two rounds
+    # cells whose worker counts differ go to different calls, each a product of ids × counts
+    from orchestrator import runner
+    from orchestrator.models import CellKey
+
+    wide = [CellKey(benchmark="parallel-owned", threads=4), CellKey(benchmark="parallel-shared", threads=2),
+            CellKey(benchmark="parallel-shared", threads=4), CellKey(benchmark="sequential", threads=1)]
+    assert [[c.label() for c in call] for call in runner.batches(builtin, "go", wide)] == [
+        ["parallel-owned T=4"], ["parallel-shared T=2", "parallel-shared T=4"], ["sequential T=1"]]
+    step = runner.bench_step(builtin, "go", runner.batches(builtin, "go", wide)[1], 3, runner.Profile.quick(), 1,
+                             ROOT / "build")
+    assert step.command[step.command.index("-test.bench") + 1] == "^BenchmarkParallelShared$"
+    assert step.command[step.command.index("-test.cpu") + 1] == "2,4"
+    assert step.benchmark is None and [c["threads"] for c in step.cells] == [2, 4]
 
 
 def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path, builtin):
@@ -71,17 +98,18 @@ def test_a_real_go_run_collects_every_cell_with_its_rounds(tmp_path, builtin):
     cells = {(r.id.canonical, r.id.threads): r for r in rec.results}
     assert set(cells) == {("sequential", 1), ("parallel-owned", 1), ("parallel-owned", 2)}
     for r in cells.values():
-        assert len(r.ns_per_op) == 4 and sorted(set(r.rounds)) == [1, 2, 3]
+        assert len(r.ns_per_op) == 4 and sorted(set(r.rounds)) == [1, 2]
         assert r.id.language == "go" and r.iterations and all(n >= 1 for n in r.iterations)
     assert cells[("sequential", 1)].id.mode == "sequential"
     assert cells[("parallel-owned", 2)].id.mode == "parallel"
     assert rec.failures == [] and rec.issues == []
     assert rec.environment.toolchains["Go"].startswith("go version")
     assert rec.suite == builtin
-    assert any(line.startswith("[round 3/3 · step") for line in lines)
+    assert any(line.startswith("[round 2/2 · step") for line in lines)
     # where the time went: every bench step's wall time, and the part inside the timed batches
     (t,) = rec.timings
-    assert t.language == "go" and t.bench_steps == 9 and t.build_seconds > 0
+    # two harness calls a round: the sequential cells, and the parallel ones at T = 1, 2
+    assert t.language == "go" and t.bench_steps == 2 * 2 and t.build_seconds > 0
     assert 0 < t.measuring_seconds < t.bench_seconds
     assert 0 < t.overhead_share < 1
     # the raw output is on disk, and collecting it again gives the same record
@@ -147,7 +175,7 @@ def test_ops_per_batch_fills_the_batch_rounded_up_to_a_power_of_two():
 
 def test_the_default_profile_aims_at_a_precision_and_quick_does_not(builtin):
     default = bench.make_parameters(builtin)
-    assert (default.samples, default.precision, default.budget_seconds) == (6, 0.01, 120.0)
+    assert (default.samples, default.precision, default.budget_seconds) == (6, 0.03, 60.0)
     quick = bench.make_parameters(builtin, quick=True)
     assert quick.precision is None and quick.budget_seconds is None
     fixed = bench.make_parameters(builtin, samples=10)

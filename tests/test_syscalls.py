@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator import syscalls
-from orchestrator.rundir import RunDir
+from orchestrator.rundir import RunDir, execute
 from orchestrator.models import CellKey
 
 TP, SC = "syscalls:sys_enter_mprotect", "mprotect"
@@ -139,20 +139,48 @@ def test_real_counts_through_the_go_ops_runner(go_runner, tmp_path, method):
     for key in (("sequential", 1), ("floor", 1)):
         c = counts[key]
         assert c.method == method
-        # two repetitions that agree exactly settle a cell: the third is not run
+        # runs at 1000, 2000 and 3000 ops: two repetitions that agree exactly settle a cell,
+        # so the run at 4000 is skipped
         assert c.per_op == [2.0, 2.0], c
         assert all(b - a == 2000 for a, b in c.counts)
+    runs = {}
+    for folder in rd.step_folders():
+        spec = json.loads((folder / "step.json").read_text())["spec"]
+        runs.setdefault((spec["benchmark"], spec["threads"]), []).append(spec["ops"])
+    assert runs[("sequential", 1)] == [1000, 2000, 3000]
+    assert runs[("parallel-shared", 2)] == [1000, 2000, 3000, 4000]
     shared = counts[("parallel-shared", 2)]
     # a cell with a cycle counter varies from run to run: all three repetitions are kept
     assert len(shared.open_share) == 3 and len(shared.per_op) == 3
     assert all(0 < s <= 1 for s in shared.open_share)
     # each open/close cycle is exactly one mprotect pair, whatever the overlap
-    # (runs of 1000 and 2000 ops never open the same number of times)
+    # (runs of 1000 to 4000 ops never open the same number of times)
     assert len({t for pair in shared.transitions for t in pair}) >= 2, shared.transitions
     assert shared.calls_per_cycle == pytest.approx(2.0, abs=1e-9)
     # every step's raw output stays on disk
     step = rd.step_folders()[0]
     assert json.loads((step / "step.json").read_text())["exit_status"] == 0
+
+
+def test_a_folder_counted_in_pairs_before_the_chain_is_still_read(go_runner, tmp_path):
+    """Older run folders hold, per repetition, its own runs at N and 2N (and no layout in the method file)."""
+    suite, build = go_runner
+    method = syscalls.choose_method(suite.events)
+    if method.name == "none":
+        pytest.skip(f"no counter here: {method.reason}")
+    rd = RunDir.create(tmp_path / "runs")
+    rd.write_extra(syscalls.METHOD_FILE, {"method": method.name, "reason": "", "ops": 500, "languages": ["go"],
+                                          "cells": [{"benchmark": "floor", "params": {}, "threads": 1}],
+                                          "tracepoint": suite.events.tracepoint, "syscall": suite.events.syscall,
+                                          "cycle_key": None})
+    chain = syscalls.plan_steps(suite, build, ["go"], [Cell("floor", 1)], 500, method)
+    for rep in (1, 2):
+        for spec in chain[:2]:  # the runs at N and 2N, as each old repetition had them
+            again = json.loads(json.dumps(spec.__dict__))
+            again.update(round=rep, label=f"floor T=1 rep{rep} ops={spec.ops}")
+            execute(rd.new_step(type(spec)(**again)))
+    (count,) = syscalls.from_steps(rd)
+    assert count.per_op == [2.0, 2.0] and count.counts and all(b - a == 1000 for a, b in count.counts)
 
 
 def test_slope_of_calls_on_cycles():

@@ -7,7 +7,7 @@ import argparse
 import pyperf
 import pytest
 
-from pysecret.bench import benchmark_name, bench_list, plan, thread_list
+from pysecret.bench import benchmark_name, bench_list, loops_list, plan, probe_loops, thread_list
 from pysecret.workloads import CANONICAL
 
 # One process, one value, fixed loops: no calibration, a few seconds in all.
@@ -67,8 +67,44 @@ def test_bench_selects_benchmarks(tmp_path, run_python_module):
     assert names == ["parallel-shared/threads=2", "floor"]
 
 
+def test_loops_for_parses_name_equals_loops_at_the_last_equals():
+    assert loops_list("") == {}
+    assert loops_list("floor=64,parallel-owned/threads=2=8192") == {"floor": 64,
+                                                                    "parallel-owned/threads=2": 8192}
+    for bad in ("floor", "floor=0", "floor=x", "=5"):
+        with pytest.raises(argparse.ArgumentTypeError, match="NAME=LOOPS"):
+            loops_list(bad)
+
+
+def test_probe_loops_fills_the_batch_rounded_up_to_a_power_of_two():
+    calls = []
+
+    def one_microsecond_per_loop(loops):
+        calls.append(loops)
+        return loops * 1e-6
+
+    assert probe_loops(one_microsecond_per_loop, 0.1) == 131072  # 100,000 loops wanted
+    # doubling stops once a call lasts a quarter of the batch: 32768 µs ≥ 25,000 µs
+    assert calls == [2 ** k for k in range(16)]
+
+
+def test_in_process_run_takes_loops_from_an_earlier_round_or_probes(tmp_path, run_python_module):
+    out = tmp_path / "bench.json"
+    run = run_python_module("pysecret.bench", "--in-process", "-p", "1", "-n", "2", "-w", "1",
+                            "--min-time", "0.01", "--bench", "floor,sequential", "--threads", "1",
+                            "--loops-for", "floor=64", "--quiet", "-o", str(out), timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    suite = pyperf.BenchmarkSuite.load(str(out))
+    floor, seq = suite.get_benchmarks()
+    assert floor.get_metadata()["loops"] == 64 and floor.get_metadata()["loops_from"] == "--loops-for"
+    probed = seq.get_metadata()["loops"]
+    assert seq.get_metadata()["loops_from"] == "probe" and probed & (probed - 1) == 0  # a power of two
+    assert probed * seq.median() >= 0.01 * 0.5  # a value lasts about the asked batch, not a few loops
+    assert floor.get_nvalue() == 2 and seq.get_nvalue() == 2
+
+
 @pytest.mark.parametrize("flag, value", [("--threads", "0"), ("--threads", "1,x"),
-                                         ("--bench", "nope")])
+                                         ("--bench", "nope"), ("--loops-for", "floor")])
 def test_bad_flags_exit_2_with_a_clear_error(flag, value, tmp_path, run_python_module):
     run = run_python_module("pysecret.bench", flag, value, "-o", str(tmp_path / "x.json"))
     assert run.returncode == 2
