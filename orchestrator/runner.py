@@ -63,7 +63,7 @@ class Profile:
 
     @classmethod
     def quick(cls) -> "Profile":
-        return cls("quick", sample_seconds=0.05, warmup_seconds=0.1)
+        return cls("quick", sample_seconds=0.03, warmup_seconds=0.03)
 
 
 def step_timeout(samples: int, profile: Profile, threads: list[int]) -> float:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats as _sp
 
 ALPHA = 0.05
 BOOTSTRAP_RESAMPLES = 4000
@@ -56,7 +55,7 @@ def median_ci(xs: Sequence[float], confidence: float = 0.95) -> Interval:
     best = (0, 1.0 - 2 * 0.5 ** n)  # (x_(1), x_(n)) as a 0-based index
     for j in range(1, n // 2 + 1):
         # (x_(j+1), x_(n-j)), 1-based, holds the median when j+1 ≤ B ≤ n−j−1
-        cov = float(_sp.binom.cdf(n - j - 1, n, 0.5) - _sp.binom.cdf(j, n, 0.5))
+        cov = _half_binomial_cdf(n - j - 1, n) - _half_binomial_cdf(j, n)
         if cov >= confidence:
             best = (j, cov)
         else:
@@ -65,6 +64,15 @@ def median_ci(xs: Sequence[float], confidence: float = 0.95) -> Interval:
     if n == 1:
         cov = 0.0
     return Interval(s[j], s[n - 1 - j], cov)
+
+
+def _half_binomial_cdf(k: int, n: int) -> float:
+    """P(B ≤ k) for B ~ Binomial(n, ½), exactly (integer counts, one division)."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
 
 
 def cv(xs: Sequence[float]) -> float:
@@ -138,7 +146,59 @@ def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
         raise ValueError("Mann–Whitney U needs samples on both sides")
     if len(set(a) | set(b)) == 1:
         return 1.0
-    return float(_sp.mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
+    n1, n2 = len(a), len(b)
+    ranks, ties = _average_ranks([*a, *b])
+    u1 = sum(ranks[:n1]) - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    if (n1 <= 8 or n2 <= 8) and not ties:
+        # exact: the share of the C(n1+n2, n1) equally likely orderings whose U is at least u
+        counts = _u_counts(n1, n2)
+        p = 2 * sum(counts[round(u):]) / math.comb(n1 + n2, n1)
+    else:
+        # normal approximation with the tie correction and a continuity correction of ½
+        n = n1 + n2
+        tie_term = sum(t ** 3 - t for t in ties)
+        sd = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+        p = math.erfc((u - n1 * n2 / 2 - 0.5) / sd / math.sqrt(2))
+    return min(1.0, max(0.0, p))
+
+
+def _average_ranks(xs: list[float]) -> tuple[list[float], list[int]]:
+    """Ranks 1..n with ties given their average rank, and the size of every tied group (> 1)."""
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ranks = [0.0] * len(xs)
+    ties = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        if j > i:
+            ties.append(j - i + 1)
+        i = j + 1
+    return ranks, ties
+
+
+def _u_counts(n1: int, n2: int) -> list[int]:
+    """How many orderings of n1 + n2 distinct values give each U = 0 … n1·n2.
+
+    The generating function of U is the Gaussian binomial coefficient
+    [n1+n2 choose n1] in q; it is built here one factor at a time.
+    """
+    counts = [1]  # the polynomial 1
+    for i in range(1, n1 + 1):
+        # multiply by (1 − q^(n2+i)) / (1 − q^i): exact, the division has no remainder
+        top = n2 + i
+        grown = counts + [0] * top
+        for k in range(len(grown) - 1, top - 1, -1):
+            grown[k] -= grown[k - top]
+        out = [0] * (len(grown) - i)
+        for k in range(len(out)):
+            out[k] = grown[k] + (out[k - i] if k >= i else 0)
+        counts = out
+    return counts
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:

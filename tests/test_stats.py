@@ -154,3 +154,28 @@ def test_attainable_sums_up_both_claims():
     assert not few.interval_a and not few.interval_b
     enough = stats.attainable(6, 10)
     assert enough.can_reject and enough.interval_a and enough.interval_b
+
+
+def test_mann_whitney_and_the_binomial_agree_with_scipy():
+    """benchnorm computes its own p-values; scipy's (method="auto") is the reference they must equal."""
+    from hypothesis import given, settings, strategies as st
+    from scipy import stats as sp
+
+    values = st.one_of(st.floats(0.5, 2.0), st.sampled_from([1.0, 1.5, 2.0]))  # ties half the time
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(values, min_size=1, max_size=14), st.lists(values, min_size=1, max_size=14))
+    def same_p(a, b):
+        if len(set(a) | set(b)) == 1:
+            assert stats.mann_whitney_p(a, b) == 1.0
+            return
+        want = float(sp.mannwhitneyu(a, b, alternative="two-sided", method="auto").pvalue)
+        assert stats.mann_whitney_p(a, b) == pytest.approx(want, abs=1e-12)
+
+    same_p()
+    for n in range(1, 41):
+        for k in range(-1, n + 1):
+            assert stats._half_binomial_cdf(k, n) == pytest.approx(float(sp.binom.cdf(k, n, 0.5)), abs=1e-12)
+    # the exact test's counts are every ordering once
+    assert sum(stats._u_counts(6, 9)) == math.comb(15, 6)
+
