@@ -132,7 +132,11 @@ def make_parameters(
             raise UsageError(f"--samples: {samples!r} is not a whole number (allowed: 1 or more)") from None
         if k < 1:
             raise UsageError(f"--samples: {k} is too small (allowed: 1 or more)")
-    rounds = min(k, 2) if interleave else 1
+    # Samples from one harness process share that process's luck (where its
+    # pages landed, which CPU it ran on): on a virtual machine two processes
+    # differ by far more than two batches of one process. So every sample of
+    # the default profile comes from a round of its own; --quick takes two.
+    rounds = (min(k, 2) if quick else k) if interleave else 1
     return RunParameters(
         threads=parse_threads(threads),
         samples=k,
@@ -146,8 +150,9 @@ def make_parameters(
     )
 
 
-#: Samples each extra round adds to a cell still wider than the precision target.
-EXTRA_SAMPLES = 3
+#: Samples each extra round adds to a cell still wider than the precision target
+#: (one: a fresh process per sample, as in the first rounds).
+EXTRA_SAMPLES = 1
 
 
 def half_width(samples: list[float]) -> Optional[float]:

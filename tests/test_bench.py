@@ -53,10 +53,13 @@ def test_samples_split_over_rounds(total, rounds, split):
 
 
 def test_interleaved_schedule_visits_every_language_each_round(builtin):
-    p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4)
+    # every sample of the default profile in a round (a harness process) of its own
+    p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=3)
+    assert p.rounds == 3
     order = bench._schedule(p, ["go", "rust", "python"], builtin.cells(p), builtin)
     assert [(r, lang) for r, lang, _ in order] == [
-        (1, "go"), (1, "rust"), (1, "python"), (2, "go"), (2, "rust"), (2, "python")]
+        (1, "go"), (1, "rust"), (1, "python"), (2, "go"), (2, "rust"), (2, "python"),
+        (3, "go"), (3, "rust"), (3, "python")]
     p = bench.make_parameters(builtin, threads="1", bench="sequential", samples=4, interleave=False)
     order = bench._schedule(p, ["go", "rust"], builtin.cells(p), builtin)
     assert [(r, lang) for r, lang, _ in order] == [(1, "go"), (1, "rust")]
@@ -73,7 +76,7 @@ def test_one_harness_call_runs_every_cell_that_shares_its_worker_counts(builtin)
         (1, "c", ["floor T=1", "sequential T=1"]),  # floor-raw is Go's rung only
         (1, "c", parallel),
     ]
-    assert len(order) == 2 * 4  # two rounds
+    assert len(order) == p.samples * 4  # a round per sample
     # cells whose worker counts differ go to different calls, each a product of ids × counts
     from orchestrator import runner
     from orchestrator.models import CellKey
