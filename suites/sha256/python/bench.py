@@ -2,6 +2,7 @@
 
     python suites/sha256/python/bench.py -o OUT.json [--bench hash,hash-parallel]
         [--size 64,4096,1048576] [--threads 1,2,4] [pyperf options]
+    python suites/sha256/python/bench.py -o OUT.json --ids hash/size=64,... [--threads 1,2,4]
 
 pyperf benchmark names (one per selected bench, size and, for
 ``hash-parallel``, thread count)::
@@ -131,10 +132,24 @@ class Parallel:
             self._pool = None
 
 
+def parse_ids(text: str) -> list[tuple[str, int]]:
+    """``hash/size=64,hash-parallel/size=4096`` → [("hash", 64), ("hash-parallel", 4096)]."""
+    out = []
+    for part in text.split(","):
+        bench, sep, size = part.strip().partition("/size=")
+        if not sep or bench not in BENCHES or _positive(size) is None or int(size) not in SIZES:
+            raise UsageError(f"{part.strip()!r} is not BENCH/size=S (BENCH one of {', '.join(BENCHES)}, "
+                             f"S one of {', '.join(map(str, SIZES))})")
+        out.append((bench, int(size)))
+    return out
+
+
 def _pass_args(cmd: list[str], args) -> None:
     cmd.extend(("--bench", ",".join(args.bench)))
     cmd.extend(("--size", ",".join(map(str, args.size))))
     cmd.extend(("--threads", ",".join(map(str, args.threads))))
+    if args.ids:
+        cmd.extend(("--ids", ",".join(f"{b}/size={s}" for b, s in args.ids)))
 
 
 def _one_line_error(prog: str):
@@ -156,9 +171,14 @@ def main() -> None:
                     metavar="S[,S...]", help="buffer sizes in bytes (default: 64,4096,1048576)")
     ap.add_argument("--threads", type=_arg_type(_positive), default=[1, 2, 4],
                     metavar="T[,T...]", help="hash-parallel thread counts (default: 1,2,4)")
+    ap.add_argument("--ids", type=_arg_type(lambda s: parse_ids(s)[0]), default=None, metavar="ID[,ID...]",
+                    help="instead of --bench and --size: the (bench, size) pairs to run, as BENCH/size=S")
     args = runner.parse_args()
 
-    for bench, size, threads in plan(args.bench, args.size, args.threads):
+    todo = plan(args.bench, args.size, args.threads)
+    if args.ids:
+        todo = [(b, s, t) for b, s, t in plan(list(BENCHES), list(SIZES), args.threads) if (b, s) in args.ids]
+    for bench, size, threads in todo:
         func = Sequential(size) if bench == "hash" else Parallel(size, threads)
         try:
             runner.bench_time_func(name_of(bench, size, threads), func,
