@@ -135,15 +135,16 @@ def suites(c):
 
 @task
 def doctor(c):
-    """Check toolchains, perf/strace, CPUs, page size and RLIMIT_MEMLOCK; say how to fix gaps."""
+    """Check every suite's toolchains, perf/strace, CPUs, page size and RLIMIT_MEMLOCK; say how to fix gaps."""
     from orchestrator import doctor as doc
     from orchestrator import manifest
 
     try:
         events = manifest.default_suite(ROOT).events
+        requirements = [req for path in manifest.discover(ROOT) for req in manifest.load(path).requires]
     except manifest.ManifestError as exc:
         raise Exit(f"error: {exc}", code=2)
-    items = doc.checks(events.tracepoint if events else None)
+    items = doc.checks(events.tracepoint if events else None, requirements)
     print(doc.render(items))
     if not doc.healthy(items):
         raise Exit("doctor: a required tool is missing (see 'To fix' above)", code=1)

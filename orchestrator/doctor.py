@@ -1,12 +1,15 @@
 """Check that the toolchains and counters benchnorm needs are on this machine.
 
 ``checks()`` returns one ``Check`` per item; ``render()`` makes the table that
-``invoke doctor`` prints. Required items (go, cargo, rustc, python, and the
-Google Benchmark and OpenSSL development packages the C parts build against)
-make the doctor fail when missing; optional ones (perf, strace) only lose the
-syscall column, and say how to get it back. The C libraries are detected by
-compiling and linking a one-line program against them, not by looking for
-files, so a header without its library (or the reverse) counts as missing.
+``invoke doctor`` prints. What a suite's languages need (compilers,
+harness libraries) is the suite's own data, its ``[[requires]]`` entries: a
+tool is checked by running its version command, a C or C++ library by
+compiling and linking a one-line program against it (not by looking for
+files, so a header without its library, or the reverse, counts as missing).
+Required items make the doctor fail when missing. What benchnorm itself
+needs is checked here: Python, and the counters (perf, strace), which are
+optional — without them only the syscall column is lost — and say how to get
+them back.
 """
 
 from __future__ import annotations
@@ -18,31 +21,17 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from typing import Iterable
+
+from orchestrator.models import Requirement
 
 INSTALL_HINTS = {
-    "go": "install Go >= 1.22 (https://go.dev/doc/install) and put its bin/ on PATH",
-    "cargo": "install Rust with rustup (https://rustup.rs) and put ~/.cargo/bin on PATH",
-    "rustc": "install Rust with rustup (https://rustup.rs) and put ~/.cargo/bin on PATH",
     "python": "install Python >= 3.11",
     "perf": "apt-get install linux-perf (Debian) or linux-tools-$(uname -r) (Ubuntu)",
     "perf tracepoint": "run as root or lower /proc/sys/kernel/perf_event_paranoid to -1 "
     "(sysctl kernel.perf_event_paranoid=-1); tracefs must be mounted",
     "strace": "apt-get install strace",
-    "google benchmark": "apt-get install libbenchmark-dev g++ (Debian/Ubuntu: Google Benchmark's headers and library)",
-    "openssl": "apt-get install libssl-dev gcc (Debian/Ubuntu: OpenSSL's headers and libcrypto)",
 }
-
-#: C libraries the C parts need: (item, Debian package, compiler, -x language,
-#: a program that uses the library, link flags).
-C_LIBRARIES = (
-    ("google benchmark", "libbenchmark-dev", "g++", "c++",
-     "#include <benchmark/benchmark.h>\n"
-     "int main(int argc, char** argv) { benchmark::Initialize(&argc, argv); return 0; }\n",
-     ["-lbenchmark", "-lpthread"]),
-    ("openssl", "libssl-dev", "cc", "c",
-     "#include <openssl/evp.h>\nint main(void) { return EVP_MD_CTX_new() == 0; }\n",
-     ["-lcrypto"]),
-)
 
 @dataclass
 class Check:
@@ -142,16 +131,31 @@ def memlock_limit() -> str:
     return f"soft {fmt(soft)}, hard {fmt(hard)}"
 
 
-def checks(tracepoint: str | None = None) -> list[Check]:
-    """Every item; ``tracepoint`` is the event the suite counts (checked when perf is there)."""
+def requirement(req: Requirement) -> Check:
+    """One suite requirement, checked: its version command runs, or its program links."""
+    if req.links is not None:
+        probe = req.links
+        ok, detail = links(probe.compiler, probe.language, probe.source, probe.flags)
+    else:
+        ok, detail = _version(req.version or [])
+    if req.package:
+        version = deb_version(req.package)
+        if version is not None:
+            detail = f"{req.package} {version}; {detail}"
+    return Check(req.name, ok, detail, req.required, "" if ok else req.hint)
+
+
+def checks(tracepoint: str | None = None, requirements: Iterable[Requirement] = ()) -> list[Check]:
+    """Every item: the suites' ``requirements`` (each name once, first given first), Python, the counters.
+
+    ``tracepoint`` is the event the default suite counts (checked when perf is there).
+    """
     out: list[Check] = []
-    for name, cmd, required in (
-        ("go", ["go", "version"], True),
-        ("cargo", ["cargo", "--version"], True),
-        ("rustc", ["rustc", "--version"], True),
-    ):
-        ok, detail = _version(cmd)
-        out.append(Check(name, ok, detail, required, "" if ok else INSTALL_HINTS[name]))
+    seen: set[str] = set()
+    for req in requirements:
+        if req.name not in seen:
+            seen.add(req.name)
+            out.append(requirement(req))
     py_ok = sys.version_info >= (3, 11)
     out.append(
         Check(
@@ -162,12 +166,6 @@ def checks(tracepoint: str | None = None) -> list[Check]:
             "" if py_ok else INSTALL_HINTS["python"],
         )
     )
-    for name, package, compiler, language, source, flags in C_LIBRARIES:
-        ok, detail = links(compiler, language, source, flags)
-        version = deb_version(package)
-        if version is not None:
-            detail = f"{package} {version}; {detail}"
-        out.append(Check(name, ok, detail, True, "" if ok else INSTALL_HINTS[name]))
     ok, detail = _version(["perf", "--version"])
     out.append(Check("perf", ok, detail, False, "" if ok else INSTALL_HINTS["perf"]))
     if ok and tracepoint:

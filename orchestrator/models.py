@@ -487,6 +487,32 @@ class Vector(_Model):
     expected: str = Field(description="the answer every language must print for it")
 
 
+class LinkProbe(_Model):
+    """A one-file program that must compile and link: how a library's presence is checked."""
+
+    compiler: str = Field(min_length=1)
+    language: str = Field(min_length=1, description="the compiler's -x language: c or c++")
+    source: str = Field(min_length=1, description="a program that uses the library")
+    flags: list[str] = Field(default_factory=list, description="link flags, e.g. -lcrypto")
+
+
+class Requirement(_Model):
+    """A tool or library a suite's languages need; ``invoke doctor`` checks every suite's."""
+
+    name: str = Field(min_length=1)
+    version: Optional[list[str]] = Field(default=None, description="a command printing the tool's version")
+    links: Optional[LinkProbe] = Field(default=None, description="a program that must link against the library")
+    package: Optional[str] = Field(default=None, description="the Debian package: its installed version is shown")
+    hint: str = Field(min_length=1, description="how to install it")
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _one_check(self) -> "Requirement":
+        if (self.version is None) == (self.links is None):
+            raise ValueError("give exactly one of version (a command) and links (a program to link)")
+        return self
+
+
 class Suite(_Model):
     """A cross-language suite: the one source of what a run builds, runs and pairs."""
 
@@ -502,6 +528,7 @@ class Suite(_Model):
     vectors: list[Vector] = Field(default_factory=list)
     vectors_file: Optional[str] = Field(default=None, description="the vectors' inputs, for {vectors}")
     report: ReportSpec = Field(default_factory=ReportSpec)
+    requires: list[Requirement] = Field(default_factory=list, description="tools and libraries doctor checks")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Suite":

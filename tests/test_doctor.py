@@ -5,7 +5,15 @@ import shutil
 import subprocess
 import sys
 
-from orchestrator import doctor
+import pytest
+
+from orchestrator import doctor, manifest
+from orchestrator.models import Requirement
+
+
+def _required(root) -> dict[str, Requirement]:
+    """Every suite's requirements by name: what the doctor checks beside Python and the counters."""
+    return {r.name: r for path in manifest.discover(root) for r in manifest.load(path).requires}
 
 
 def _invoke(root, env):
@@ -35,7 +43,7 @@ def test_doctor_fails_with_hint_when_go_is_missing(root, tmp_path):
     proc = _invoke(root, env)
     assert proc.returncode != 0
     assert "go " in proc.stdout and "MISSING" in proc.stdout
-    assert doctor.INSTALL_HINTS["go"] in proc.stdout
+    assert _required(root)["go"].hint in proc.stdout
 
 
 def test_render_marks_optional_items_as_optional():
@@ -58,8 +66,8 @@ def test_doctor_fails_with_hints_when_the_c_compilers_are_missing(root, tmp_path
     lines = {line.split("  ")[0]: line for line in proc.stdout.splitlines()}
     assert "MISSING" in lines["google benchmark"] and "g++ not found on PATH" in lines["google benchmark"]
     assert "MISSING" in lines["openssl"] and "cc not found on PATH" in lines["openssl"]
-    assert doctor.INSTALL_HINTS["google benchmark"] in proc.stdout
-    assert doctor.INSTALL_HINTS["openssl"] in proc.stdout
+    assert _required(root)["google benchmark"].hint in proc.stdout
+    assert _required(root)["openssl"].hint in proc.stdout
     assert "MISSING" not in lines["go"]
 
 
@@ -71,7 +79,30 @@ def test_a_library_that_does_not_link_is_missing_with_the_linker_reason():
     assert not ok and "benchnorm/no_such.h" in detail
 
 
-def test_the_c_library_probes_link_here():
-    for name, _package, compiler, language, source, flags in doctor.C_LIBRARIES:
-        ok, detail = doctor.links(compiler, language, source, flags)
-        assert ok, f"{name}: {detail}"
+def test_the_suites_library_probes_link_here(root):
+    probes = [r for r in _required(root).values() if r.links is not None]
+    assert {r.name for r in probes} >= {"google benchmark", "openssl"}
+    for req in probes:
+        check = doctor.requirement(req)
+        assert check.ok, f"{req.name}: {check.detail}"
+
+
+def test_a_suites_requirement_is_checked_by_its_own_command_and_hint():
+    """What a language needs is the suite's data: the doctor knows no toolchain of its own."""
+    missing = Requirement(name="zig", version=["benchnorm-no-such-zig", "version"], hint="install zig 0.13")
+    here = Requirement(name="python3", version=[sys.executable, "--version"], hint="-", required=False)
+    items = doctor.checks(None, [missing, here, missing])
+    names = [c.name for c in items]
+    assert names.count("zig") == 1 and names[:2] == ["zig", "python3"]
+    zig = items[0]
+    assert not zig.ok and zig.required and zig.hint == "install zig 0.13" and "not found on PATH" in zig.detail
+    assert items[1].ok and items[1].detail.startswith("Python 3.")
+    assert not doctor.healthy(items)
+    assert "zig: install zig 0.13" in doctor.render(items)
+
+
+def test_a_requirement_gives_exactly_one_check():
+    with pytest.raises(ValueError, match="exactly one of version"):
+        Requirement(name="x", hint="h")
+    with pytest.raises(ValueError, match="exactly one of version"):
+        Requirement(name="x", hint="h", version=["x"], links={"compiler": "cc", "language": "c", "source": "int main(void){return 0;}"})
