@@ -110,3 +110,20 @@ def test_bad_flags_exit_2_with_a_clear_error(flag, value, tmp_path, run_python_m
     assert run.returncode == 2
     assert "error:" in run.stderr and flag in run.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_open_builds_the_workload_once_outside_the_timing():
+    from pysecret.bench import _Lazy
+
+    lazy = _Lazy("sequential", 1, "libc")
+    try:
+        lazy.open()
+        built = lazy._workload
+        assert built is not None
+        lazy.open()  # already built: kept as it is
+        assert lazy._workload is built
+        assert lazy(10) > 0 and lazy._workload is built
+    finally:
+        lazy.close()
+    assert lazy._workload is None
+
