@@ -191,10 +191,14 @@ import sys
 from orchestrator import history
 from orchestrator.models import RunRecord
 
-db, source, prefix, count, start = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+db, source, prefix, count, barrier = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 base = RunRecord.from_json(open(source).read())
-import time
-time.sleep(max(0.0, start - time.time()))
+import os, time
+# start together: each writer says it is ready, then waits for the other (however slowly either started)
+open(os.path.join(barrier, prefix), "w").close()
+deadline = time.time() + 120
+while len(os.listdir(barrier)) < 2 and time.time() < deadline:
+    time.sleep(0.001)
 for i in range(count):
     history.add(db, base.model_copy(update={"run_id": f"{prefix}-{i}"}))
 """
@@ -208,8 +212,9 @@ def test_two_processes_appending_at_once_lose_nothing(toy, tmp_path):
     base = record(unchanged[0])
     bigger = enlarged(base, 200)
     source.write_text(bigger.to_json())
-    start = time.time() + 3
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(source), name, "20", str(start)],
+    barrier = tmp_path / "ready"
+    barrier.mkdir()
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(source), name, "20", str(barrier)],
                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
                                 text=True) for name in ("a", "b")]
     for w in writers:
