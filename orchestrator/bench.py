@@ -90,7 +90,7 @@ def parse_list(flag: str, text: Optional[str], allowed: list[str]) -> list[str]:
 #: when their middle half lies within about 2% of each other, which on a noisy
 #: machine few cells reach: ±3% lets the steady cells stop and sends the time
 #: to the noisy ones.
-DEFAULT_SAMPLES, DEFAULT_PRECISION, DEFAULT_BUDGET = 6, 0.03, 60.0
+DEFAULT_SAMPLES, DEFAULT_PRECISION, DEFAULT_BUDGET = 6, 0.03, 90.0
 
 
 def _positive(flag: str, text, cast):

@@ -178,7 +178,7 @@ def test_ops_per_batch_fills_the_batch_rounded_up_to_a_power_of_two():
 
 def test_the_default_profile_aims_at_a_precision_and_quick_does_not(builtin):
     default = bench.make_parameters(builtin)
-    assert (default.samples, default.precision, default.budget_seconds) == (6, 0.03, 60.0)
+    assert (default.samples, default.precision, default.budget_seconds) == (6, 0.03, 90.0)
     quick = bench.make_parameters(builtin, quick=True)
     assert quick.precision is None and quick.budget_seconds is None
     fixed = bench.make_parameters(builtin, samples=10)
