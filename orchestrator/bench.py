@@ -536,7 +536,7 @@ def _failure(rec: StepRecord, step: str, why: Optional[str] = None, cell: Option
 
 
 def _apply_suite(suite: Suite, res: Result, rec: StepRecord,
-                 issues: list[ParseIssue]) -> Optional[tuple[CellKey, Result]]:
+                 issues: list[ParseIssue]) -> Optional[tuple[Optional[CellKey], Result]]:
     """Which of the step's cells a result is, and the result labelled as that cell.
 
     The step says which cells it ran; a result is the cell whose id in this
@@ -547,7 +547,7 @@ def _apply_suite(suite: Suite, res: Result, rec: StepRecord,
     spec = rec.spec
     cells = runner.step_cells(spec)
     if not cells:
-        return None if spec.benchmark is not None else (None, res)  # type: ignore[return-value]
+        return None, res  # a step that names no cell (older run folders): kept as the harness said
     ran = {c: suite.harness_id(spec.language, c.benchmark, c.params) for c in cells}
     named = [c for c in cells if ran[c] == res.id.name and suite.benchmark(c.benchmark) is not None]
     where = res.source or str(rec.folder)

@@ -138,6 +138,43 @@ def test_harness_killed_by_sigkill_half_way(tmp_path):
     assert "partial — sequential T=1: killed by SIGKILL" in line and str(step.folder) in line
 
 
+def test_a_harness_call_killed_between_its_cells_keeps_the_first_and_fails_the_second(tmp_path):
+    """One Go call runs floor, then sequential: killed after floor's first sample, before sequential's."""
+    need("pgrep")
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    cmd = [sys.executable, "-m", "invoke", "bench-all", "--samples", "8", "--threads", "1", "--bench",
+           "floor,sequential", "--languages", "go,c", "--no-syscalls", "--no-interleave", "--runs", str(runs),
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def go_call_after_its_first_floor_sample():
+        for rec in _steps(runs):
+            if rec.spec.language == "go" and rec.spec.kind == "bench" and rec.exit_status is None:
+                text = (rec.folder / "stdout.txt").read_text()
+                if "BenchmarkFloor " in text or "BenchmarkFloor\t" in text:
+                    return rec
+        return None
+
+    step = _wait(go_call_after_its_first_floor_sample, 600, "the Go call's first floor sample")
+    assert [c["benchmark"] for c in step.spec.cells] == ["floor", "sequential"]
+    for pid in subprocess.run(["pgrep", "-f", "build/guarded-secret/go/secret.test"], capture_output=True,
+                              text=True).stdout.split():
+        os.kill(int(pid), signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 1, stdout + stderr
+    assert "BenchmarkSequential" not in (step.folder / "stdout.txt").read_text()  # killed before it began
+    record, report = load(out)
+    floor = next(r for r in record.results if r.id.language == "go" and r.id.canonical == "floor")
+    assert 1 <= len(floor.ns_per_op) < 8  # the samples printed before the kill are kept
+    assert not any(r.id.language == "go" and r.id.canonical == "sequential" for r in record.results)
+    (failure,) = [f for f in record.failures if f.language == "go"]
+    assert (failure.benchmark, failure.threads, failure.step) == ("sequential", 1, "run")
+    assert failure.message == "sequential T=1: killed by SIGKILL"
+    assert {r.id.canonical for r in record.results if r.id.language == "c"} == {"floor", "sequential"}
+    line = next(x for x in report.splitlines() if x.startswith("- go sequential T=1:"))
+    assert "killed by SIGKILL" in line and str(step.folder) in line
+
+
 def test_run_folder_on_a_full_disk(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("mounting a tiny tmpfs needs root")
