@@ -242,12 +242,18 @@ class _saving:
 
 
 def _pump(stream, sink, on_line: Optional[Callable[[str], None]], errors: list) -> None:
-    """Copy a child's stream to its file as it arrives; keep draining if the file cannot take more."""
+    """Copy a child's stream to its file as it arrives; keep draining if the file cannot take more.
+
+    A file already closed means the step was given up (Ctrl-C): the rest is drained, not written.
+    """
+    closed = False
     for raw in iter(stream.readline, b""):
-        if not errors:
+        if not errors and not closed:
             try:
                 sink.write(raw)
                 sink.flush()
+            except ValueError:  # closed: the step ended without waiting for this stream
+                closed = True
             except OSError as exc:
                 errors.append(exc)
         if on_line is not None:
@@ -299,9 +305,11 @@ def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) ->
             threading.Thread(target=_pump, args=(proc.stdout, out, on_line, errors), daemon=True),
             threading.Thread(target=_pump, args=(proc.stderr, err, None, errors), daemon=True),
         ]
-        for p in pumps:
-            p.start()
         try:
+            # the pumps start inside the try: a Ctrl-C that lands right after
+            # the child started still stops it
+            for p in pumps:
+                p.start()
             try:
                 proc.wait(timeout=spec.timeout)
             except subprocess.TimeoutExpired:
@@ -312,7 +320,8 @@ def execute(rec: StepRecord, on_line: Optional[Callable[[str], None]] = None) ->
             _kill_group(proc)
             proc.wait()
             for p in pumps:
-                p.join(timeout=5)
+                if p.ident is not None:
+                    p.join(timeout=5)
             rec.exit_status = proc.returncode
             rec.error = "interrupted (Ctrl-C)"
             _finish(rec, t0)

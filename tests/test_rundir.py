@@ -66,6 +66,34 @@ def test_timeout_kills_the_step(tmp_path):
     assert rec.exit_status == -9
 
 
+def test_a_ctrl_c_right_after_the_child_started_still_stops_it(tmp_path, monkeypatch):
+    """A mock, for a rare moment: Ctrl-C arriving between the child's start and the wait.
+
+    The child is real (it would sleep a minute); starting the first output pump
+    raises KeyboardInterrupt, as the signal would there.
+    """
+    import os
+    import threading
+
+    real_start = threading.Thread.start
+    calls = []
+
+    def interrupted_start(self):
+        calls.append(self)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    rd = RunDir.create(tmp_path / "runs")
+    rec = rd.new_step(spec(tmp_path, "import os, time; print(os.getpid(), flush=True); time.sleep(60)"))
+    with pytest.raises(KeyboardInterrupt):
+        execute(rec)
+    monkeypatch.undo()
+    saved = rundir.StepRecord.load(rec.folder)
+    assert saved.error == "interrupted (Ctrl-C)" and saved.exit_status == -9  # killed, not left running
+
+
 def test_atomic_write_replaces_whole_files(tmp_path):
     target = tmp_path / "r.json"
     rundir.atomic_write(target, "one")
