@@ -199,8 +199,10 @@ open(os.path.join(barrier, prefix), "w").close()
 deadline = time.time() + 120
 while len(os.listdir(barrier)) < 2 and time.time() < deadline:
     time.sleep(0.001)
+began = time.time()
 for i in range(count):
     history.add(db, base.model_copy(update={"run_id": f"{prefix}-{i}"}))
+print(began, time.time())  # when this writer's first append began and its last one ended
 """
 
 
@@ -215,17 +217,20 @@ def test_two_processes_appending_at_once_lose_nothing(toy, tmp_path):
     barrier = tmp_path / "ready"
     barrier.mkdir()
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(source), name, "20", str(barrier)],
-                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE,
-                                text=True) for name in ("a", "b")]
+                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    spans = []
     for w in writers:
-        _, err = w.communicate(timeout=300)
+        out, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
+        spans.append(tuple(float(x) for x in out.split()))
     stored = history.runs(db)
     assert sorted(r.run_id for r in stored) == sorted(f"{p}-{i}" for p in "ab" for i in range(20))
     assert {r.samples for r in stored} == {len(history.rows(bigger).samples)} == {1200}
-    # the two writers really overlapped: their appends interleave in the file
-    order = [r.run_id[0] for r in sorted(stored, key=lambda r: r.key)]
-    assert order != sorted(order) and order != sorted(order, reverse=True), order
+    # the two writers really ran at once: each began appending before the other had finished
+    # (whose transactions went first is SQLite's lock and busy wait to decide: one may take all its turns first)
+    (a_began, a_ended), (b_began, b_ended) = spans
+    assert a_began < b_ended and b_began < a_ended, spans
 
 
 KILLED_WRITER = """
