@@ -14,7 +14,6 @@ below 50% (a few to ~20%).
 """
 
 import hashlib
-import json
 import os
 import signal
 import sqlite3

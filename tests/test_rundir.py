@@ -72,7 +72,6 @@ def test_a_ctrl_c_right_after_the_child_started_still_stops_it(tmp_path, monkeyp
     The child is real (it would sleep a minute); starting the first output pump
     raises KeyboardInterrupt, as the signal would there.
     """
-    import os
     import threading
 
     real_start = threading.Thread.start
