@@ -1,8 +1,11 @@
-"""tools/cargo_bench_executable.py: the bench executable from cargo's build messages."""
+"""tools/: cargo_bench_executable.py (the bench executable from cargo's build messages) and the machine probes."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "cargo_bench_executable.py"
@@ -35,3 +38,72 @@ def test_the_real_build_copies_the_executable_and_a_wrong_name_fails_plainly(tmp
                           "--target-dir", "target/bench"], cwd=ROOT / "rust", capture_output=True, text=True,
                          timeout=600)
     assert bad.returncode != 0 and "exit status" in bad.stderr and not (tmp_path / "x").exists()
+
+
+# tools/probes/: the machine probes build and print what their README says.
+
+PROBES = ROOT / "tools" / "probes"
+NUMBER = r"-?\d+"
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("probes")
+    run = subprocess.run(["make", "-C", str(PROBES), f"OUT={out}"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def _probe(probes, *args, **kw):
+    return subprocess.run([str(probes / args[0]), *map(str, args[1:])], capture_output=True, text=True,
+                          timeout=120, **kw)
+
+
+def test_drift_prints_one_line_per_block_with_three_positive_costs(probes):
+    run = _probe(probes, "drift", 5, 200)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "block mprotect_pair_ns getppid_pair_ns cpu_ns"
+    rows = [list(map(int, line.split())) for line in lines[1:]]
+    assert [r[0] for r in rows] == [0, 1, 2, 3, 4]
+    assert all(len(r) == 4 and all(v > 0 for v in r[1:]) for r in rows)
+
+
+def test_neighbour_wakes_its_helper_in_every_waking_block(probes):
+    # Blocks this short once ran with the helper still asleep from the parked
+    # mode (0 wakeups); parking on a condition variable fixed that.
+    run = _probe(probes, "neighbour", 4, 2000)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert re.fullmatch(rf"floor pair with the helper parked: \d+ ns", lines[0])
+    waking = re.fullmatch(rf"waking every 20 us adds: {NUMBER} \[{NUMBER}, {NUMBER}\] ns per pair "
+                          r"\((\d+\.\d+) wakeups per pair\)", lines[1])
+    assert waking and float(waking.group(1)) > 0, lines[1]
+    assert re.fullmatch(rf"spinning adds: {NUMBER} \[{NUMBER}, {NUMBER}\] ns per pair", lines[2])
+    held = _probe(probes, "neighbour", 4, 2000, "waking", "empty")
+    assert held.returncode == 0, held.stderr
+    woke = re.fullmatch(r"floor pair with the helper waking: \d+ ns \((\d+\.\d+) wakeups per pair\)",
+                        held.stdout.strip())
+    assert woke and float(woke.group(1)) > 0, held.stdout
+
+
+def test_after_flush_gives_a_line_per_kind_of_pair_for_both_kinds_of_work(probes):
+    for kind, title in ((0, "indirect calls x 30"), (1, "page loads x 30")):
+        run = _probe(probes, "after_flush", 4, 30, kind)
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert lines[0].startswith(title)
+        for line, name in zip(lines[1:], ("after the floor mprotect", "after getppid", "with no call")):
+            assert re.fullmatch(rf"{name}: {NUMBER} \[{NUMBER}, {NUMBER}\]", line), line
+        assert len(lines) == 4
+
+
+@pytest.mark.parametrize("args", [
+    ("drift", 0), ("drift", 3, -1),
+    ("neighbour", 2), ("neighbour", 4, 100, "sometimes"), ("neighbour", 4, 100, "all", "half"),
+    ("after_flush", 4, 5000), ("after_flush", 4, 10, 7),
+])
+def test_a_probe_given_bad_arguments_prints_its_usage_and_exits_2(probes, args):
+    run = _probe(probes, *args)
+    assert run.returncode == 2
+    assert run.stdout == "" and run.stderr.startswith(f"usage: {args[0]}")
