@@ -35,6 +35,8 @@ import sys
 
 import pyperf
 
+from orchestrator.pyperf_cells import CellRunner, add_loops_for, pass_loops_for
+
 from . import backends
 from .secret import PAGE_SIZE
 from .workloads import BENCH_SECRET, CANONICAL, SINGLE_WORKER, Workload, open_workload
@@ -123,53 +125,11 @@ class _Lazy:
             self._workload = None
 
 
-def loops_list(text: str) -> dict[str, int]:
-    """Parse ``floor=65536,parallel-owned/threads=2=8192`` (may be empty): loops per benchmark name.
-
-    The count follows the last ``=``, since names may hold one.
-    """
-    loops: dict[str, int] = {}
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        name, eq, count = part.rpartition("=")
-        if not eq or not name or not count.isdigit() or int(count) < 1:
-            raise argparse.ArgumentTypeError(
-                f"--loops-for wants NAME=LOOPS pairs separated by commas (LOOPS a positive integer); "
-                f"{part!r} is not one")
-        loops[name] = int(count)
-    return loops
-
-
-def probe_loops(time_func, min_time: float) -> int:
-    """Loops that make one value last at least ``min_time``, from a short probe of the time function.
-
-    Doubles the loops from 1 until a call lasts a quarter of ``min_time``,
-    then scales up from that call's time per loop and rounds up to a power of
-    two: about half of ``min_time`` spent, where pyperf's own calibration
-    runs several whole values. The first call also builds the workload, so
-    it only counts when it is already long enough.
-    """
-    loops = 1
-    while True:
-        seconds = time_func(loops)
-        if seconds >= min_time / 4 or loops >= 2 ** 40:
-            break
-        loops *= 2
-    want = min_time * loops / max(seconds, 1e-12)
-    n = 1
-    while n < want:
-        n *= 2
-    return n
-
-
 def _pass_flags(cmd: list[str], args: argparse.Namespace) -> None:
     cmd.extend(("--threads", ",".join(map(str, args.threads))))
     cmd.extend(("--bench", ",".join(args.bench)))
     cmd.extend(("--backend", args.backend))
-    if args.loops_for:
-        cmd.extend(("--loops-for", ",".join(f"{k}={v}" for k, v in args.loops_for.items())))
+    pass_loops_for(cmd, args)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -191,11 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         help="kernel to drive: " + ", ".join(backends.BACKENDS)
         + f" (default: {backends.DEFAULT})",
     )
-    runner.argparser.add_argument(
-        "--loops-for", type=loops_list, default={}, metavar="NAME=LOOPS[,...]",
-        help="loops per value for the benchmarks named, measured by an earlier run: those skip "
-        "pyperf's calibration (the others keep --loops, or are calibrated)",
-    )
+    add_loops_for(runner)
     args = runner.parse_args(argv)
     # Fail here, in the manager, with the build command, rather than in
     # every worker.
@@ -204,9 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     except (backends.LibraryMissingError, OSError) as exc:
         runner.argparser.error(f"--backend {args.backend}: {exc}")
 
-    default_loops = args.loops
+    cells = CellRunner(runner, known=(benchmark_name(name, threads)
+                                      for name, threads in plan(list(CANONICAL), args.threads)))
     for name, threads in plan(args.bench, args.threads):
-        time_func = _Lazy(name, threads, args.backend)
         metadata = {
             "canonical_name": name,
             "threads": threads,
@@ -215,24 +171,9 @@ def main(argv: list[str] | None = None) -> None:
             "gil": kernel.gil,
             "secret_len": len(BENCH_SECRET),
         }
-        bench_name = benchmark_name(name, threads)
-        if args.in_process:
-            # in this process anyway: the Secrets, pages and threads are built
-            # before pyperf times anything, so no value pays for them
-            time_func.open()
-        loops = args.loops_for.get(bench_name, default_loops)
-        if loops:
-            metadata["loops_from"] = "--loops-for" if bench_name in args.loops_for else "--loops"
-        elif args.in_process:
-            # in this process anyway: a short probe instead of pyperf's calibration run
-            loops = probe_loops(time_func, args.min_time)
-            metadata["loops_from"] = "probe"
-        # pyperf reads the loops from its arguments when it starts a benchmark
-        runner.args.loops = loops
-        try:
-            runner.bench_time_func(bench_name, time_func, metadata=metadata)
-        finally:
-            time_func.close()
+        # with --in-process the Secrets, pages and threads are built before
+        # pyperf times anything (the cell's open()), so no value pays for them
+        cells.run(benchmark_name(name, threads), _Lazy(name, threads, args.backend), metadata)
 
 
 if __name__ == "__main__":

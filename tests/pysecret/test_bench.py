@@ -7,7 +7,7 @@ import argparse
 import pyperf
 import pytest
 
-from pysecret.bench import benchmark_name, bench_list, loops_list, plan, probe_loops, thread_list
+from pysecret.bench import benchmark_name, bench_list, plan, thread_list
 from pysecret.workloads import CANONICAL
 
 # One process, one value, fixed loops: no calibration, a few seconds in all.
@@ -67,27 +67,6 @@ def test_bench_selects_benchmarks(tmp_path, run_python_module):
     assert names == ["parallel-shared/threads=2", "floor"]
 
 
-def test_loops_for_parses_name_equals_loops_at_the_last_equals():
-    assert loops_list("") == {}
-    assert loops_list("floor=64,parallel-owned/threads=2=8192") == {"floor": 64,
-                                                                    "parallel-owned/threads=2": 8192}
-    for bad in ("floor", "floor=0", "floor=x", "=5"):
-        with pytest.raises(argparse.ArgumentTypeError, match="NAME=LOOPS"):
-            loops_list(bad)
-
-
-def test_probe_loops_fills_the_batch_rounded_up_to_a_power_of_two():
-    calls = []
-
-    def one_microsecond_per_loop(loops):
-        calls.append(loops)
-        return loops * 1e-6
-
-    assert probe_loops(one_microsecond_per_loop, 0.1) == 131072  # 100,000 loops wanted
-    # doubling stops once a call lasts a quarter of the batch: 32768 µs ≥ 25,000 µs
-    assert calls == [2 ** k for k in range(16)]
-
-
 def test_in_process_run_takes_loops_from_an_earlier_round_or_probes(tmp_path, run_python_module):
     out = tmp_path / "bench.json"
     run = run_python_module("pysecret.bench", "--in-process", "-p", "1", "-n", "2", "-w", "1",
@@ -104,7 +83,8 @@ def test_in_process_run_takes_loops_from_an_earlier_round_or_probes(tmp_path, ru
 
 
 @pytest.mark.parametrize("flag, value", [("--threads", "0"), ("--threads", "1,x"),
-                                         ("--bench", "nope"), ("--loops-for", "floor")])
+                                         ("--bench", "nope"), ("--loops-for", "floor"),
+                                         ("--loops-for", "parallel-owned/threads=2")])
 def test_bad_flags_exit_2_with_a_clear_error(flag, value, tmp_path, run_python_module):
     run = run_python_module("pysecret.bench", flag, value, "-o", str(tmp_path / "x.json"))
     assert run.returncode == 2

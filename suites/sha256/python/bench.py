@@ -16,8 +16,14 @@ applies to ``hash-parallel`` only; ``hash`` always runs in one thread.
 Metadata: ``size`` and ``threads``.
 
 pyperf re-launches this script for its worker processes; ``--bench``,
-``--size`` and ``--threads`` are passed on to them, and each worker builds
-only the buffer (and threads) of the one benchmark it runs.
+``--size``, ``--threads`` and ``--loops-for`` are passed on to them, and each
+worker builds only the buffer (and threads) of the one benchmark it runs.
+
+``--loops-for`` and the in-process set-up follow bench-all's protocol for
+pyperf scripts (``orchestrator.pyperf_cells``): with ``--in-process`` every
+benchmark is set up, and one op run, before anything is timed, and the loops
+come from ``--loops-for``, ``--loops`` or a short probe instead of pyperf's
+calibration run.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import sys
 import time
 
 import pyperf
+from orchestrator.pyperf_cells import CellRunner, add_loops_for, pass_loops_for
 
 from sha256suite import BENCHES, SIZES, ParallelHash, buffer, hash_loop
 
@@ -100,6 +107,10 @@ class Sequential:
         loop(buf, loops)
         return clock() - t0
 
+    def open(self) -> None:
+        """Build the buffer and hash it once, outside any value."""
+        self(1)
+
     def close(self) -> None:
         pass
 
@@ -126,6 +137,10 @@ class Parallel:
             self._pool = ParallelHash(self._threads, self._size)
         return self._pool.run(loops) / 1e9
 
+    def open(self) -> None:
+        """Start the threads and run one op through them, outside any value."""
+        self(1)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
@@ -150,6 +165,7 @@ def _pass_args(cmd: list[str], args) -> None:
     cmd.extend(("--threads", ",".join(map(str, args.threads))))
     if args.ids:
         cmd.extend(("--ids", ",".join(f"{b}/size={s}" for b, s in args.ids)))
+    pass_loops_for(cmd, args)
 
 
 def _one_line_error(prog: str):
@@ -173,18 +189,17 @@ def main() -> None:
                     metavar="T[,T...]", help="hash-parallel thread counts (default: 1,2,4)")
     ap.add_argument("--ids", type=_arg_type(lambda s: parse_ids(s)[0]), default=None, metavar="ID[,ID...]",
                     help="instead of --bench and --size: the (bench, size) pairs to run, as BENCH/size=S")
+    add_loops_for(runner)
     args = runner.parse_args()
 
+    every = plan(list(BENCHES), list(SIZES), args.threads)
+    cells = CellRunner(runner, known=(name_of(b, s, t) for b, s, t in every))
     todo = plan(args.bench, args.size, args.threads)
     if args.ids:
-        todo = [(b, s, t) for b, s, t in plan(list(BENCHES), list(SIZES), args.threads) if (b, s) in args.ids]
+        todo = [(b, s, t) for b, s, t in every if (b, s) in args.ids]
     for bench, size, threads in todo:
         func = Sequential(size) if bench == "hash" else Parallel(size, threads)
-        try:
-            runner.bench_time_func(name_of(bench, size, threads), func,
-                                   metadata={"size": size, "threads": threads})
-        finally:
-            func.close()
+        cells.run(name_of(bench, size, threads), func, {"size": size, "threads": threads})
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ class Scripts(unittest.TestCase):
 
     def test_bench_bad_input_exits_2(self):
         for args in (["--size", "100"], ["--threads", "0"], ["--threads", "2,2"],
-                     ["--bench", "nope"], ["--frob"]):
+                     ["--bench", "nope"], ["--frob"], ["--loops-for", "hash/size=64=0"],
+                     ["--loops-for", "hash/size=64"]):
             r = run_script(os.path.join(HERE, "bench.py"), *args)
             self.assertEqual(r.returncode, 2, args)
             self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
@@ -115,6 +116,32 @@ class Scripts(unittest.TestCase):
             md = b.get_metadata()
             self.assertEqual((md["size"], md["threads"]), (64, 2 if "parallel" in name else 1))
             self.assertGreater(b.mean(), 0)
+
+    def test_in_process_probes_once_then_takes_the_loops_it_is_given(self):
+        import pyperf
+
+        def bench(tmp, *extra):
+            out = os.path.join(tmp, f"out{len(extra)}.json")
+            r = run_script(os.path.join(HERE, "bench.py"), "--ids", "hash/size=64,hash-parallel/size=64",
+                           "--threads", "2", "-o", out, "--in-process", "--processes", "1", "--values", "2",
+                           "--warmups", "0", "--min-time", "0.01", "-q", *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return {b.get_name(): b for b in pyperf.BenchmarkSuite.load(out).get_benchmarks()}
+
+        with tempfile.TemporaryDirectory() as tmp:
+            probed = bench(tmp)
+            given = bench(tmp, "--loops-for", "hash/size=64=300")
+        for b in probed.values():
+            md = b.get_metadata()
+            self.assertEqual(md["loops_from"], "probe")
+            loops = md["loops"]
+            self.assertEqual(loops & (loops - 1), 0, "a power of two")
+            # the probe aims at --min-time: one value lasts at least about that
+            self.assertGreater(b.median() * loops, 0.004)
+            self.assertEqual(b.get_nvalue(), 2)
+        seq = given["hash/size=64"].get_metadata()
+        self.assertEqual((seq["loops_from"], seq["loops"]), ("--loops-for", 300))
+        self.assertEqual(given["hash-parallel/size=64/threads=2"].get_metadata()["loops_from"], "probe")
 
 
 if __name__ == "__main__":
