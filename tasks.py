@@ -203,6 +203,18 @@ def history_add(c, run, db=None):
 
 
 @task(help={
+    "run": "a run folder or a results.json already in the history (default: reports/runs/latest)",
+    "db": HISTORY_HELP["db"],
+    "out": "folder for TRENDS.md and its charts (default: the suite's reports folder)",
+})
+def trends(c, run=None, db=None, out=None):
+    """Draw TRENDS.md again from the history for a stored run: trend charts and run-to-run agreement."""
+    from orchestrator import commands
+
+    _run(commands.trends_redraw, ROOT, run, db, out)
+
+
+@task(help={
     **HISTORY_HELP,
     "threshold": "smallest change ever flagged, a fraction (default 0.05, i.e. 5%; '5%' also reads)",
     "fail_on_regression": "exit 1 when any cell is flagged as regressed",

@@ -405,6 +405,20 @@ def history_add(root: Path, run: Optional[str], db: Optional[str]) -> tuple[str,
     return "\n".join(lines), 0
 
 
+def trends_redraw(root: Path, run: Optional[str], db: Optional[str], out: Optional[str]) -> tuple[str, int]:
+    """Draw TRENDS.md again for a run already in the history (default: the latest run), appending nothing."""
+    from orchestrator import history, trends
+
+    path = _history_file(root, db)
+    record = load_run(root, run)
+    if record.suite is None:
+        raise ValueError("trends: the run names no suite")
+    if not any(r.run_id == record.run_id for r in history.runs(path, record.suite.name)):
+        raise ValueError(f"trends: run {record.run_id} is not in {path} (add it with invoke history-add)")
+    out_dir = Path(out) if out else reports_dir(root, record.suite)
+    return f"trends: {trends.write(path, record, out_dir)}", 0
+
+
 def history_list(root: Path, db: Optional[str], suite: Optional[str], cell: Optional[str],
                  language: Optional[str] = None) -> tuple[str, int]:
     """The stored runs, or with ``cell`` the trend of that cell (per language, or only ``language``)."""

@@ -431,6 +431,7 @@ class TrendPoint:
     n: int
     median: float
     interval: stats.Interval
+    samples: tuple[float, ...] = field(repr=False, default=())
 
 
 def trend(db_path, suite: str, benchmark: str, params: dict[str, str], threads: int,
@@ -445,7 +446,7 @@ def trend(db_path, suite: str, benchmark: str, params: dict[str, str], threads: 
     by_run: dict[int, tuple[RunInfo, list[float]]] = {}
     for row in found:
         by_run.setdefault(row[8], (_run_info(row[:9]), []))[1].append(row[9])
-    return [TrendPoint(info, len(xs), stats.median(xs), stats.median_ci(xs)) for info, xs in by_run.values()]
+    return [TrendPoint(info, len(xs), stats.median(xs), stats.median_ci(xs), tuple(xs)) for info, xs in by_run.values()]
 
 
 # --- checking the latest run ---------------------------------------------------------------

@@ -5,6 +5,12 @@ The report itself renders from ``results.json`` alone (``invoke report
 ``TRENDS.md`` and ``charts/trend-*.svg``: for every headline cell of the
 record, each language's median (with its 95% interval) run by run, over the
 runs of the same suite on the same machine fingerprint, oldest first.
+
+Then how well the latest run agrees with the one before it: every
+like-for-like ratio of two languages in a headline cell, in both runs, how
+far it moved, and whether the earlier ratio lies inside the latest run's 95%
+interval. That is the run-to-run agreement a reader of one report cannot
+see, measured on the reader's own machine.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orchestrator import charts, history, report
+from itertools import combinations
+
+from orchestrator import charts, history, report, stats
 from orchestrator.models import RunRecord
 from orchestrator.rundir import atomic_write
 
 TRENDS = "TRENDS.md"
+# a ratio that moved by no more than this since the previous run "agrees" with it
+AGREEMENT = 0.03
 
 
 def _file(title: str) -> str:
@@ -47,7 +57,7 @@ def write(db_path: Path, record: RunRecord, out_dir: Path) -> Path:
     lines = [f"# Trends of {data.suite.title}", "",
              f"From `{db_path.name}`: every stored run of suite `{suite}` on this machine (fingerprint "
              f"`{mine}`), oldest first; each point is that run's median with its 95% interval.", ""]
-    drawn = 0
+    cells: list[tuple[str, dict[str, list[history.TrendPoint]]]] = []
     for t in data.headline:
         series = {}
         for r in t.rows:
@@ -57,15 +67,62 @@ def write(db_path: Path, record: RunRecord, out_dir: Path) -> Path:
                 series[r.language] = points
         if not series:
             continue
+        cells.append((t.title, series))
         name = _file(t.title)
         atomic_write(out_dir / "charts" / name, _svg(t.title, series))
         runs = max(len(p) for p in series.values())
         lines += [f"## {t.title}", "", f"![{t.title}, run by run](charts/{name})", "",
                   f"{runs} runs; latest medians: " + "; ".join(
                       f"{lang} {report.sig(points[-1].median)} ns/op" for lang, points in series.items()) + ".", ""]
-        drawn += 1
-    if not drawn:
+    if cells:
+        lines += _agreement(cells, record.run_id)
+    else:
         lines.append("No headline cell has two runs on this machine yet.")
     path = out_dir / TRENDS
     atomic_write(path, "\n".join(lines).rstrip() + "\n")
     return path
+
+
+def _agreement(cells: list[tuple[str, dict[str, list[history.TrendPoint]]]], latest: str) -> list[str]:
+    """The section comparing every like-for-like ratio of the latest run with the run before it."""
+    started: dict[str, str] = {}  # run id → start time, over every drawn point
+    for _, series in cells:
+        for points in series.values():
+            started.update((p.run.run_id, p.run.started_at) for p in points)
+    if latest not in started:
+        return []
+    earlier = sorted((start, run) for run, start in started.items() if start < started[latest])
+    if not earlier:
+        return []
+    previous = earlier[-1][1]
+    rows = []
+    for title, series in cells:
+        by_run = {lang: {p.run.run_id: p for p in points} for lang, points in series.items()}
+        for a, b in combinations(series, 2):
+            # both languages measured in the latest run and in the run just before it
+            if not all(run in by_run[lang] for lang in (a, b) for run in (latest, previous)):
+                continue
+            before = stats.ratio_of_medians(by_run[a][previous].samples, by_run[b][previous].samples)
+            now = stats.ratio_of_medians(by_run[a][latest].samples, by_run[b][latest].samples)
+            ci = stats.ratio_ci(by_run[a][latest].samples, by_run[b][latest].samples)
+            rows.append((title, f"{a} / {b}", before, now, ci, now / before - 1, ci.lo <= before <= ci.hi))
+    if not rows:
+        return []
+    moved = [r[5] for r in rows]
+    largest = max(moved, key=abs)
+    agree = sum(abs(m) <= AGREEMENT for m in moved)
+    inside = sum(r[6] for r in rows)
+    out = ["## Run-to-run agreement", "",
+           f"Every like-for-like ratio of two languages in a headline cell, in run `{latest}` (latest) "
+           f"and run `{previous}` (the one before it on this machine). {agree} of {len(rows)} ratios "
+           f"moved by {report.pct(AGREEMENT)} or less (the largest move: {largest:+.1%}); the earlier "
+           f"ratio lies inside the latest run's 95% interval for {inside} of {len(rows)}. Two runs that measure "
+           "the same thing with this precision land inside each other's 95% interval about 83% of the time; "
+           "far fewer says the machine or the code changed between them (docs/methodology.md, section 8).", "",
+           "| cell | ratio | before | latest [95% CI] | moved | before inside latest CI |",
+           "|---|---|---:|---:|---:|---|"]
+    for title, pair, before, now, ci, change, within in rows:
+        out.append(f"| {title} | {pair} | {report.ratio_text(before)} | {report.ratio_text(now)} "
+                   f"[{report.ratio_text(ci.lo)}, {report.ratio_text(ci.hi)}] | {change:+.1%} | "
+                   f"{'yes' if within else '**no**'} |")
+    return out + [""]
