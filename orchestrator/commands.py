@@ -50,10 +50,11 @@ def bench(
         atomic_write(outcome.run_dir.path / "results.json", outcome.record.to_json())
     except OSError as exc:
         lines.append(f"could not save results.json in the run folder: {exc.strerror or exc}")
-    # The committed comparison docs come from a full run of a suite; a run of
-    # some of its languages reports into its own run folder unless told otherwise.
-    out_dir = Path(out) if out else (reports_dir(root, suite) if set(params.languages) == set(
-        suite.language_names()) else outcome.run_dir.path)
+    # The committed comparison docs come from a full default run of a suite; a
+    # run of some of its languages, or a --quick one, reports into its own run
+    # folder unless told otherwise.
+    full = set(params.languages) == set(suite.language_names()) and not quick
+    out_dir = Path(out) if out else (reports_dir(root, suite) if full else outcome.run_dir.path)
     try:
         written = render.publish(outcome.record, out_dir)
         lines += [f"{k}: {p}" for k, p in written.items()]

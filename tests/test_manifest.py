@@ -123,15 +123,18 @@ def test_a_six_cpu_machine_gets_a_parallel_headline_and_the_naive_section(root):
 
 
 def test_a_toy_suite_runs_end_to_end_and_its_report_names_only_itself(tmp_path):
-    out = invoke("bench-all", "--suite", str(TOY), "--quick", "--out", str(tmp_path / "out"),
-                 "--runs", str(tmp_path / "runs"))
+    # no --out: a --quick run keeps its report in its run folder, not in reports/toy/
+    out = invoke("bench-all", "--suite", str(TOY), "--quick", "--runs", str(tmp_path / "runs"))
     assert out.returncode == 0, out.stdout + out.stderr
-    text = (tmp_path / "out" / "REPORT.md").read_text()
+    (run,) = [p for p in (tmp_path / "runs").iterdir() if p.name != "latest"]
+    assert f"report: {run / 'REPORT.md'}" in out.stdout
+    assert not (ROOT / "reports" / "toy").exists()
+    text = (run / "REPORT.md").read_text()
     assert text.startswith("# Go vs Rust vs Python: toy arithmetic, like for like")
     for size in ("16", "256"):
         assert f"### sum (size={size}), T = 1 (sequential)" in text
     assert not KERNEL_WORDS.search(text), KERNEL_WORDS.search(text)
-    record = RunRecord.from_json((tmp_path / "out" / "results.json").read_text())
+    record = RunRecord.from_json((run / "results.json").read_text())
     assert record.suite.name == "toy"
     assert {(r.id.language, r.id.params["size"]) for r in record.results} == {
         (lang, size) for lang in ("go", "rust", "python") for size in ("16", "256")}
