@@ -16,9 +16,9 @@ see, measured on the reader's own machine.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from itertools import combinations
+from pathlib import Path
+from typing import NamedTuple
 
 from orchestrator import charts, history, report, stats
 from orchestrator.models import RunRecord
@@ -83,6 +83,24 @@ def write(db_path: Path, record: RunRecord, out_dir: Path) -> Path:
     return path
 
 
+class _Moved(NamedTuple):
+    """One like-for-like ratio in the run before and in the latest run."""
+
+    cell: str
+    pair: str
+    before: float
+    now: float
+    interval: stats.Interval  # the latest run's
+
+    @property
+    def change(self) -> float:
+        return self.now / self.before - 1
+
+    @property
+    def inside(self) -> bool:
+        return self.interval.lo <= self.before <= self.interval.hi
+
+
 def _agreement(cells: list[tuple[str, dict[str, list[history.TrendPoint]]]], latest: str) -> list[str]:
     """The section comparing every like-for-like ratio of the latest run with the run before it."""
     started: dict[str, str] = {}  # run id → start time, over every drawn point
@@ -102,16 +120,15 @@ def _agreement(cells: list[tuple[str, dict[str, list[history.TrendPoint]]]], lat
             # both languages measured in the latest run and in the run just before it
             if not all(run in by_run[lang] for lang in (a, b) for run in (latest, previous)):
                 continue
-            before = stats.ratio_of_medians(by_run[a][previous].samples, by_run[b][previous].samples)
-            now = stats.ratio_of_medians(by_run[a][latest].samples, by_run[b][latest].samples)
-            ci = stats.ratio_ci(by_run[a][latest].samples, by_run[b][latest].samples)
-            rows.append((title, f"{a} / {b}", before, now, ci, now / before - 1, ci.lo <= before <= ci.hi))
+            then, now = (by_run[a][previous], by_run[b][previous]), (by_run[a][latest], by_run[b][latest])
+            rows.append(_Moved(title, f"{a} / {b}", stats.ratio_of_medians(then[0].samples, then[1].samples),
+                               stats.ratio_of_medians(now[0].samples, now[1].samples),
+                               stats.ratio_ci(now[0].samples, now[1].samples)))
     if not rows:
         return []
-    moved = [r[5] for r in rows]
-    largest = max(moved, key=abs)
-    agree = sum(abs(m) <= AGREEMENT for m in moved)
-    inside = sum(r[6] for r in rows)
+    largest = max((r.change for r in rows), key=abs)
+    agree = sum(abs(r.change) <= AGREEMENT for r in rows)
+    inside = sum(r.inside for r in rows)
     out = ["## Run-to-run agreement", "",
            f"Every like-for-like ratio of two languages in a headline cell, in run `{latest}` (latest) "
            f"and run `{previous}` (the one before it on this machine). {agree} of {len(rows)} ratios "
@@ -121,8 +138,8 @@ def _agreement(cells: list[tuple[str, dict[str, list[history.TrendPoint]]]], lat
            "far fewer says the machine or the code changed between them (docs/methodology.md, section 8).", "",
            "| cell | ratio | before | latest [95% CI] | moved | before inside latest CI |",
            "|---|---|---:|---:|---:|---|"]
-    for title, pair, before, now, ci, change, within in rows:
-        out.append(f"| {title} | {pair} | {report.ratio_text(before)} | {report.ratio_text(now)} "
-                   f"[{report.ratio_text(ci.lo)}, {report.ratio_text(ci.hi)}] | {change:+.1%} | "
-                   f"{'yes' if within else '**no**'} |")
+    for r in rows:
+        out.append(f"| {r.cell} | {r.pair} | {report.ratio_text(r.before)} | {report.ratio_text(r.now)} "
+                   f"[{report.ratio_text(r.interval.lo)}, {report.ratio_text(r.interval.hi)}] | {r.change:+.1%} | "
+                   f"{'yes' if r.inside else '**no**'} |")
     return out + [""]
