@@ -75,7 +75,7 @@ def test_neighbour_wakes_its_helper_in_every_waking_block(probes):
     run = _probe(probes, "neighbour", 4, 2000)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert re.fullmatch(rf"floor pair with the helper parked: \d+ ns", lines[0])
+    assert re.fullmatch(r"floor pair with the helper parked: \d+ ns", lines[0])
     waking = re.fullmatch(rf"waking every 20 us adds: {NUMBER} \[{NUMBER}, {NUMBER}\] ns per pair "
                           r"\((\d+\.\d+) wakeups per pair\)", lines[1])
     assert waking and float(waking.group(1)) > 0, lines[1]
