@@ -132,10 +132,11 @@ def make_parameters(
             raise UsageError(f"--samples: {samples!r} is not a whole number (allowed: 1 or more)") from None
         if k < 1:
             raise UsageError(f"--samples: {k} is too small (allowed: 1 or more)")
-    # Samples from one harness process share that process's luck (where its
-    # pages landed, which CPU it ran on): on a virtual machine two processes
-    # differ by far more than two batches of one process. So every sample of
-    # the default profile comes from a round of its own; --quick takes two.
+    # Samples taken close together share their luck: the machine's state of
+    # that moment (on a virtual machine the cost of a system call moves by a
+    # quarter or more over seconds, docs/methodology.md section 8) and their
+    # harness process's. So every sample of the default profile comes from a
+    # round of its own, spread over the run; --quick takes two.
     rounds = (min(k, 2) if quick else k) if interleave else 1
     return RunParameters(
         threads=parse_threads(threads),
