@@ -141,7 +141,7 @@ def doctor(c):
 
     try:
         events = manifest.default_suite(ROOT).events
-        requirements = [req for path in manifest.discover(ROOT) for req in manifest.load(path).requires]
+        requirements = manifest.requirements(ROOT)
     except manifest.ManifestError as exc:
         raise Exit(f"error: {exc}", code=2)
     items = doc.checks(events.tracepoint if events else None, requirements)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from orchestrator import adapters, environment, runner, syscalls
+from orchestrator import adapters, environment, runner, stats, syscalls
 from orchestrator.models import (
     CellKey,
     Failure,
@@ -239,7 +239,7 @@ def run(
         seen: dict[tuple, list[float]] = {}  # (language, cell) → samples so far
 
         def step(r: int, lang: str, cells: list, k: int, where: str) -> None:
-            medians = {c: sorted(seen[(lang, c)])[len(seen[(lang, c)]) // 2] for c in cells if seen.get((lang, c))}
+            medians = {c: stats.median(seen[(lang, c)]) for c in cells if seen.get((lang, c))}
             spec = runner.wrapped(runner.bench_step(suite, lang, cells, k, profile, r, build_root, medians))
             many = f"{len(cells)} cells: " if len(cells) > 1 else ""
             echo(f"[{where}] {lang} {many}{spec.label} ({k} sample{'s' if k != 1 else ''} each)")
@@ -518,8 +518,9 @@ def _parse_step(rec: StepRecord) -> adapters.Parsed:
 def _failure(rec: StepRecord, step: str, why: Optional[str] = None, cell: Optional[CellKey] = None) -> Failure:
     """A Failure for one step, or for one ``cell`` of it; ``why`` defaults to how the step ended."""
     spec = rec.spec
-    if cell is None and len(runner.step_cells(spec)) == 1:
-        cell = runner.step_cells(spec)[0]
+    if cell is None:
+        only = runner.step_cells(spec)
+        cell = only[0] if len(only) == 1 else None
     label = cell.label() if cell is not None else spec.label
     message = f"{label}: {why or rec.error or describe_exit(rec.exit_status)}"
     return Failure(

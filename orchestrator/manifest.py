@@ -36,7 +36,7 @@ from typing import Any, Optional
 from pydantic import ValidationError
 
 from orchestrator import adapters
-from orchestrator.models import Suite
+from orchestrator.models import Requirement, Suite
 
 MANIFEST = "suite.toml"
 SUITES_DIR = "suites"
@@ -198,6 +198,11 @@ def discover(root: Path) -> list[Path]:
     if not base.is_dir():
         return []
     return sorted(p for p in base.glob(f"*/{MANIFEST}") if p.is_file())
+
+
+def requirements(root: Path) -> list[Requirement]:
+    """Every suite's ``[[requires]]`` entries, suite by suite: what ``invoke doctor`` checks."""
+    return [req for path in discover(root) for req in load(path).requires]
 
 
 def default_suite(root: Path) -> Suite:

@@ -311,8 +311,6 @@ class RunParameters(_Model):
 
 # --- the suite: what a run measures, declared as data --------------------------
 
-#: Placeholders a command template may use, by where it is used. A suite's
-#: axis names may be used wherever a cell is known (bench, ids, ops).
 #: Placeholders that name one cell. A bench command (and its env) that uses
 #: none of them, nor an axis, names its cells only through the list
 #: placeholders below, so one harness call can run several cells.
@@ -320,13 +318,18 @@ PER_CELL: frozenset[str] = frozenset({"id", "id_regex", "name", "bench", "thread
 #: Placeholders that name every cell of one harness call.
 CELL_LISTS: frozenset[str] = frozenset({"ids", "ids_regex", "names_regex", "threads_list", "calibration"})
 
+_BENCH_PLACEHOLDERS: frozenset[str] = frozenset({
+    "build", "python", "workdir", "suite", "step", "out", "samples", "batch_seconds", "warmup_seconds",
+    "measure_seconds"}) | PER_CELL | CELL_LISTS
+
+#: Placeholders a command template may use, by where it is used. A suite's
+#: axis names may be used wherever a cell is known (bench, ids, ops).
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "build": frozenset({"build", "python", "workdir", "suite"}),
-    "bench": frozenset({"build", "python", "workdir", "suite", "step", "out", "samples", "batch_seconds",
-                        "warmup_seconds", "measure_seconds"}) | PER_CELL | CELL_LISTS,
+    "bench": _BENCH_PLACEHOLDERS,
     "ops": frozenset({"build", "python", "workdir", "suite", "bench", "id", "name", "threads", "ops"}),
-    "calibrated": frozenset({"build", "python", "workdir", "suite", "step", "out", "samples", "batch_seconds",
-                             "warmup_seconds", "measure_seconds", "ops_per_batch"}) | PER_CELL | CELL_LISTS,
+    # the bench command once the cell's op count is known
+    "calibrated": _BENCH_PLACEHOLDERS | {"ops_per_batch"},
     "verify": frozenset({"build", "python", "workdir", "suite", "vectors"}),
     "version": frozenset({"build", "python", "workdir", "suite"}),
     "ids": frozenset(),

@@ -216,8 +216,7 @@ def run(
     cycled = set(exposure.benchmarks) if exposure else set()
     chains: dict[tuple, list[StepSpec]] = {}
     for spec in specs:
-        chains.setdefault((spec.language, spec.benchmark, tuple(sorted(spec.params.items())), spec.threads),
-                          []).append(spec)
+        chains.setdefault(_chain_key(spec), []).append(spec)
     lock = threading.Lock()
     stop = threading.Event()
     started = [0]
@@ -349,6 +348,11 @@ def from_steps(rd: RunDir, suite: Optional[Suite] = None) -> list[SyscallCount]:
     return out
 
 
+def _chain_key(spec: StepSpec) -> tuple:
+    """(language, benchmark, parameters, T): the cell a counting run belongs to."""
+    return spec.language, spec.benchmark, tuple(sorted((spec.params or {}).items())), spec.threads
+
+
 def _repetitions(rd: RunDir, layout: Optional[str], ops: int) -> dict[tuple, dict[int, tuple]]:
     """cell → repetition → (the run with fewer ops, the run with more), either None when missing.
 
@@ -361,8 +365,7 @@ def _repetitions(rd: RunDir, layout: Optional[str], ops: int) -> dict[tuple, dic
         s = rec.spec
         if s.kind != "syscalls":
             continue
-        key = (s.language, s.benchmark, tuple(sorted((s.params or {}).items())), s.threads)
-        runs.setdefault(key, {}).setdefault(s.round or 1, {})[s.ops] = rec
+        runs.setdefault(_chain_key(s), {}).setdefault(s.round or 1, {})[s.ops] = rec
     out: dict[tuple, dict[int, tuple]] = {}
     for key, by_round in runs.items():
         if layout == CHAIN:

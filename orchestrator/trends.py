@@ -15,6 +15,7 @@ see, measured on the reader's own machine.
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import combinations
 from pathlib import Path
@@ -27,6 +28,10 @@ from orchestrator.rundir import atomic_write
 TRENDS = "TRENDS.md"
 # a ratio that moved by no more than this since the previous run "agrees" with it
 AGREEMENT = 0.03
+# How often one estimate lands inside another's 95% interval when both measure
+# the same thing with the same precision: the difference of the two has √2
+# times the spread of one, so P(|Z| ≤ 1.96/√2) = erf(1.96 / 2) ≈ 0.834.
+SAME_THING_INSIDE = math.erf(1.959964 / 2)
 
 
 def _file(title: str) -> str:
@@ -134,7 +139,8 @@ def _agreement(cells: list[tuple[str, dict[str, list[history.TrendPoint]]]], lat
            f"and run `{previous}` (the one before it on this machine). {agree} of {len(rows)} ratios "
            f"moved by {report.pct(AGREEMENT)} or less (the largest move: {largest:+.1%}); the earlier "
            f"ratio lies inside the latest run's 95% interval for {inside} of {len(rows)}. Two runs that measure "
-           "the same thing with this precision land inside each other's 95% interval about 83% of the time; "
+           f"the same thing with this precision land inside each other's 95% interval about "
+           f"{SAME_THING_INSIDE:.0%} of the time; "
            "far fewer says the machine or the code changed between them (docs/methodology.md, section 8).", "",
            "| cell | ratio | before | latest [95% CI] | moved | before inside latest CI |",
            "|---|---|---:|---:|---:|---|"]

@@ -13,7 +13,7 @@ from orchestrator.models import Requirement
 
 def _required(root) -> dict[str, Requirement]:
     """Every suite's requirements by name: what the doctor checks beside Python and the counters."""
-    return {r.name: r for path in manifest.discover(root) for r in manifest.load(path).requires}
+    return {r.name: r for r in manifest.requirements(root)}
 
 
 def _invoke(root, env):

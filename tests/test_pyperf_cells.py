@@ -6,10 +6,10 @@ and writes the file), with a toy cell whose time per loop is known.
 """
 
 import argparse
-import json
 import subprocess
 import sys
 
+import pyperf
 import pytest
 
 from orchestrator.pyperf_cells import parse_loops_for, probe_loops
@@ -53,11 +53,9 @@ def _toy(tmp_path, *args):
 
 
 def _loops(out):
-    doc = json.loads(out.read_text())
-    common = doc.get("metadata", {})
-    return {b["metadata"]["name"] if "name" in b.get("metadata", {}) else common["name"]:
-            ({**common, **b.get("metadata", {})}["loops"], {**common, **b.get("metadata", {})}["loops_from"])
-            for b in doc["benchmarks"]}
+    """Benchmark name → (loops, where they came from), as pyperf reads the file back."""
+    loaded = pyperf.BenchmarkSuite.load(str(out)).get_benchmarks()
+    return {b.get_name(): (b.get_metadata()["loops"], b.get_metadata()["loops_from"]) for b in loaded}
 
 
 def test_loops_for_parses_name_equals_loops_at_the_last_equals():
