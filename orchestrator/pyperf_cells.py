@@ -8,7 +8,9 @@ an earlier round). This module is that protocol, written once:
 
 - :func:`add_loops_for` adds the option, and :func:`pass_loops_for` hands
   it on to pyperf's worker processes (for a run without ``--in-process``);
-- :class:`CellRunner` refuses a ``--loops-for`` name that is not a benchmark
+- :class:`CellRunner` starts, before the first cell, the child processes
+  pyperf's metadata would start after it (so every cell runs in the same
+  process state), refuses a ``--loops-for`` name that is not a benchmark
   of the run, instead of quietly calibrating it, and runs each cell: it
   calls the cell's ``open()`` (which builds the workload and runs one op,
   outside any value), picks the loops — ``--loops-for``, else ``--loops``,
@@ -23,6 +25,7 @@ A cell is a pyperf time function (``loops`` → seconds) with ``open()`` and
 from __future__ import annotations
 
 import argparse
+import platform
 from typing import Any, Callable, Iterable, Protocol
 
 
@@ -102,6 +105,16 @@ class CellRunner:
         unknown = sorted(set(self._args.loops_for) - set(known))
         if unknown:
             runner.argparser.error(f"argument --loops-for: {unknown[0]!r} is not a benchmark of this run")
+        if self._args.in_process:
+            # pyperf collects its metadata after every benchmark, and that
+            # starts child processes (platform runs `uname -p` the first time
+            # and `file` on the interpreter every time). A process that has
+            # started a child pays more for its system calls from then on, so
+            # the first cell alone would run in another state
+            # (docs/methodology.md, "Cells that share a process share its
+            # state"). The same two calls, here, put every cell after them.
+            platform.processor()
+            platform.architecture()
 
     def run(self, name: str, cell: Cell, metadata: dict[str, Any]) -> None:
         args = self._args

@@ -19,9 +19,15 @@ import sys, time
 import pyperf
 from orchestrator.pyperf_cells import CellRunner, add_loops_for
 
+# every child process this one starts, and which cell had been opened by then
+CHILD_EVENTS = {"subprocess.Popen", "os.fork", "os.posix_spawn", "os.exec"}
+children = []
+sys.addaudithook(lambda event, args: children.append(Toy.current) if event in CHILD_EVENTS else None)
+
 class Toy:
     """A cell that spins for 2 microseconds per loop and counts its set-up."""
     opened = 0
+    current = None
     def __call__(self, loops):
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < loops * 2e-6:
@@ -29,6 +35,7 @@ class Toy:
         return time.perf_counter() - t0
     def open(self):
         Toy.opened += 1
+        Toy.current = Toy.opened
         self(1)
     def close(self):
         print("closed", file=sys.stderr)
@@ -40,6 +47,7 @@ cells = CellRunner(runner, known=["a", "b/threads=2", "c"])
 for name in ("a", "b/threads=2", "c"):
     cells.run(name, Toy(), {"toy": name})
 print("opened", Toy.opened, file=sys.stderr)
+print("first child started after opening cell:", children[0] if children else "no child", file=sys.stderr)
 '''
 
 
@@ -89,6 +97,18 @@ def test_in_process_cells_are_opened_once_then_given_loops_or_probed(tmp_path):
         # 2 µs per loop and 10 ms asked: 5,000 loops, rounded up to a power of two
         assert source == "probe" and n & (n - 1) == 0 and n >= 4096, (name, n)
     assert "opened 3" in run.stderr and run.stderr.count("closed") == 3
+
+
+def test_in_process_cells_all_run_after_the_process_has_started_a_child(tmp_path):
+    # pyperf collects metadata after every benchmark and starts child
+    # processes to do it (platform's `uname -p`, `file`); a process that has
+    # started a child makes its system calls slower from then on. So the
+    # first cell must not be the only one that runs before any child: the
+    # runner has one started before it opens the first cell.
+    run, out = _toy(tmp_path, "--in-process", "--warmups", "0", "--loops", "50")
+    assert run.returncode == 0, run.stderr
+    assert "opened 3" in run.stderr
+    assert "first child started after opening cell: None" in run.stderr
 
 
 def test_loops_given_on_the_command_line_hold_for_every_cell_not_named(tmp_path):

@@ -98,8 +98,20 @@ def test_after_flush_gives_a_line_per_kind_of_pair_for_both_kinds_of_work(probes
         assert len(lines) == 4
 
 
+def test_after_spawn_gives_the_ratio_after_over_before_for_each_mode(probes):
+    run = _probe(probes, "after_spawn", 2, 500)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "mode after/before median [q1, q3] over 2 rounds x 2 batches of 500 pairs"
+    ratio = r"(\d+\.\d{3})"
+    for line, mode in zip(lines[1:], ("none", "spawn", "fork")):
+        m = re.fullmatch(rf"{mode} {ratio} \[{ratio}, {ratio}\]", line)
+        assert m and all(float(v) > 0 for v in m.groups()), line
+    assert len(lines) == 4
+
+
 @pytest.mark.parametrize("args", [
-    ("drift", 0), ("drift", 3, -1),
+    ("drift", 0), ("drift", 3, -1), ("after_spawn", 0), ("after_spawn", 2, 0),
     ("neighbour", 2), ("neighbour", 4, 100, "sometimes"), ("neighbour", 4, 100, "all", "half"),
     ("after_flush", 4, 5000), ("after_flush", 4, 10, 7),
 ])
@@ -107,3 +119,4 @@ def test_a_probe_given_bad_arguments_prints_its_usage_and_exits_2(probes, args):
     run = _probe(probes, *args)
     assert run.returncode == 2
     assert run.stdout == "" and run.stderr.startswith(f"usage: {args[0]}")
+
