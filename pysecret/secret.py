@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
 from hmac import compare_digest
 
 from . import _libc
+from ._mutex import TOKEN, Mutex
 from ._libc import (
     PAGE_SIZE,
     PAGE_SIZE_ARG,
@@ -180,10 +180,8 @@ class Secret:
             _libc.munmap(base, 3 * pg)
             raise
 
-        # A recursive mutex because RLock.release() refuses a thread that
-        # does not hold it (verify relies on that, see there); nothing here
-        # takes it twice.
-        self._lock = threading.RLock()
+        # The Secret's mutex (pysecret/_mutex.py); nothing here takes it twice.
+        self._lock = Mutex()
         self._readers = 0
         self._open_transitions = 0
         self._on_zeroed = None
@@ -207,24 +205,14 @@ class Secret:
         # The steps of _open and _close, written out here: two Python calls
         # fewer per op. Keep the three methods in step.
         #
-        # The lock is taken with acquire() as the first call inside try and
-        # given back with release() in finally, which costs about half of a
-        # ``with`` block. That is safe against an exception from a signal
-        # handler (KeyboardInterrupt) at any point:
-        # - the interpreter runs handlers after a call returns, so such an
-        #   exception can surface right after acquire() succeeded: it is
-        #   then inside try, and finally releases;
-        # - acquire() itself raises it, without taking the lock, only if it
-        #   was waiting for another thread; finally's release() then raises
-        #   RuntimeError, because an RLock refuses a release by a thread
-        #   that does not hold it (a plain Lock would hand the other
-        #   thread's lock back), and that RuntimeError is dropped so the
-        #   original exception goes on.
-        # acquire() before try would leave the lock held for good if the
-        # exception landed between the two.
-        lock = self._lock
+        # The mutex is taken by reading ``mutex.hold`` right before ``try``
+        # and given back with ``put`` in ``finally``: cheaper than an RLock's
+        # acquire()/release() (pysecret/README.md has the breakdown), and
+        # safe against an exception from a signal handler (KeyboardInterrupt)
+        # at any point; pysecret/_mutex.py says why.
+        mutex = self._lock
+        mutex.hold
         try:
-            lock.acquire()
             view = self._view
             if view is None:
                 raise SecretDestroyedError("Secret used after destroy()")
@@ -236,24 +224,18 @@ class Secret:
                     raise _libc.os_error("mprotect(data page, PROT_READ)")
                 self._open_transitions += 1
         finally:
-            try:
-                lock.release()
-            except RuntimeError:  # not held: acquire() was interrupted
-                pass
+            mutex.put(TOKEN)
         try:
             return compare_digest(view, candidate)
         finally:
+            mutex.hold
             try:
-                lock.acquire()
                 readers = self._readers - 1
                 self._readers = readers
                 if readers == 0 and mprotect(self._data_arg, PAGE_SIZE_ARG, PROT_NONE_ARG):
                     raise _libc.os_error("mprotect(data page, PROT_NONE)")
             finally:
-                try:
-                    lock.release()
-                except RuntimeError:  # not held: acquire() was interrupted
-                    pass
+                mutex.put(TOKEN)
 
     def _open(self):
         """Make the data page readable for one reader; return the view.
