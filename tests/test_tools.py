@@ -1,5 +1,7 @@
-"""tools/: cargo_bench_executable.py (the bench executable from cargo's build messages) and the machine probes."""
+"""tools/: cargo_bench_executable.py (the bench executable from cargo's build messages), the machine
+probes and verify_breakdown.py."""
 
+import json
 import re
 import subprocess
 import sys
@@ -120,3 +122,39 @@ def test_a_probe_given_bad_arguments_prints_its_usage_and_exits_2(probes, args):
     assert run.returncode == 2
     assert run.stdout == "" and run.stderr.startswith(f"usage: {args[0]}")
 
+
+# tools/verify_breakdown.py: the pieces of a Python verify, on the real kernel.
+
+BREAKDOWN = ROOT / "tools" / "verify_breakdown.py"
+
+
+def test_verify_breakdown_prints_every_piece_inside_the_op_and_alone(tmp_path):
+    out = tmp_path / "b.json"
+    run = subprocess.run([sys.executable, str(BREAKDOWN), "--rounds", "3", "--ops", "50", "--json", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text())
+    assert figures["mutex"] == "Mutex" and figures["rounds"] == 3 and figures["ops"] == 50
+    assert figures["kernel"] == str(ROOT)
+    assert set(figures["inside"]) == {"verify - floor (all the library)", "the mutex (4 takes and gives)",
+                                      "the compare", "the rest: call, reader count, checks"}
+    assert set(figures["alone"]) == {"empty loop iteration", "method call, one argument",
+                                     "compare_digest, 32 bytes over a ctypes array",
+                                     "two RLock acquire/release pairs", "two Mutex hold/put pairs"}
+    assert figures["floor_ns"] > 0 and figures["verify_ns"] > 0
+    assert figures["sequential_over_floor"] == pytest.approx(figures["verify_ns"] / figures["floor_ns"])
+    for piece in (*figures["inside"], *figures["alone"]):
+        assert f"| {piece} |" in run.stdout
+    assert "round 3/3" in run.stderr
+    # the bench secret is the candidate too: neither its bytes nor its hex may show
+    secret_hex = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+    assert secret_hex not in run.stdout + run.stderr + out.read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--rounds", "0"), "--rounds and --ops must be at least 1"),
+    (("--kernel", "/nonexistent"), "--kernel /nonexistent: no pysecret/secret.py there"),
+])
+def test_verify_breakdown_refuses_bad_arguments_with_exit_2(args, message):
+    run = subprocess.run([sys.executable, str(BREAKDOWN), *args], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and message in run.stderr
