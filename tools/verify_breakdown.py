@@ -257,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"floor {result['floor_ns']:,.0f} ns/op, verify {result['verify_ns']:,.0f} ns/op, "
           f"verify / floor {result['sequential_over_floor']:.3f}")
     print()
+    print("Inside the op, a piece's figure is verify minus verify with that piece swapped for a stand-in,")
+    print("in the same round; the stand-ins' own calls (bool() for a give, operator.is_not for the compare)")
+    print("stay in 'the rest'.")
+    print()
     print("| inside the op | ns/op |")
     print("|---|---:|")
     for k, v in result["inside"].items():
