@@ -109,7 +109,7 @@ class CellRunner:
             # pyperf collects its metadata after every benchmark, and that
             # starts child processes (platform runs `uname -p` the first time
             # and `file` on the interpreter every time). A process that has
-            # started a child pays more for its system calls from then on, so
+            # started a child pays more for each mprotect from then on, so
             # the first cell alone would run in another state
             # (docs/methodology.md, "Cells that share a process share its
             # state"). The same two calls, here, put every cell after them.

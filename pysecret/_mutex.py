@@ -20,9 +20,9 @@ The hot path takes the mutex by *reading an attribute*::
 
 That shape is what keeps it safe against an exception raised by a signal
 handler (``KeyboardInterrupt``). The interpreter runs handlers where it checks
-for pending work: after a call instruction returns, and at jumps backwards.
-Reading ``hold`` is a ``LOAD_ATTR``, not a call, and nothing is checked
-between it and the start of the ``try``. So:
+for pending work: after a call instruction returns, on entering a Python
+function, and at jumps backwards. Reading ``hold`` is a ``LOAD_ATTR``, not a
+call, and nothing is checked between it and the start of the ``try``. So:
 
 - if a handler raises while ``hold`` waits for another thread's token, the
   exception leaves before the ``try``: nothing was taken and nothing is given
@@ -32,8 +32,19 @@ between it and the start of the ``try``. So:
 
 A method call (``mutex.get()``) has a check right after it returns, before
 the ``try``: an exception landing there would keep the token for good.
-``with mutex:`` is also safe (``__enter__`` is the C ``get``, and entering a
-``with`` runs no handler) but costs more per call; the cold paths use it.
+``with mutex:`` is also safe, because both ends are C: ``__enter__`` is
+``get`` and ``__exit__`` is ``put`` (a Python ``__exit__`` would be checked on
+entry, before it gives the token back). It costs more per call; the cold
+paths use it.
+
+One gap is left, and only under a Python trace function (``sys.settrace``:
+a debugger, a pure-Python coverage tracer): the ``try`` line's line event
+runs the tracer before the protected range starts, and an exception raised
+there keeps the token. Without a tracer there is no such event.
+
+``acquire()`` and ``release()`` are Python methods for tests and callers that
+want a ``threading.Lock``'s interface; they are not safe against a signal
+handler's exception in the same way.
 """
 
 from __future__ import annotations
@@ -60,12 +71,13 @@ class Mutex(SimpleQueue):
     #: docstring).
     hold = property(SimpleQueue.get)
 
-    #: ``with mutex:`` — taking the token in C keeps the entry free of any
-    #: point where a signal handler could raise after the take.
+    #: ``with mutex:`` — both ends in C, so no signal handler can raise
+    #: between the take and the block, or between the block and the give.
+    #: ``__exit__(type, value, tb)`` lands on put's (item, block, timeout);
+    #: what it puts back is only a token, and the None it returns lets an
+    #: exception from the block go on.
     __enter__ = SimpleQueue.get
-
-    def __exit__(self, *exc_info) -> None:
-        self.put(TOKEN)
+    __exit__ = SimpleQueue.put
 
     def acquire(self, blocking: bool = True) -> bool:
         """Take the token as ``threading.Lock.acquire`` would; False if not blocking and taken."""

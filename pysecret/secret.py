@@ -209,7 +209,8 @@ class Secret:
         # and given back with ``put`` in ``finally``: cheaper than an RLock's
         # acquire()/release() (pysecret/README.md has the breakdown), and
         # safe against an exception from a signal handler (KeyboardInterrupt)
-        # at any point; pysecret/_mutex.py says why.
+        # at any point when no trace function is set; pysecret/_mutex.py
+        # says why.
         mutex = self._lock
         mutex.hold
         try:
@@ -298,6 +299,8 @@ class Secret:
             ctypes.memset(data_page, 0, pg)
             failure: BaseException | None = None
             if self._on_zeroed is not None:
+                # a test hook; it runs under the Secret's mutex, which is not
+                # recursive, so it must not call verify or destroy
                 try:
                     self._on_zeroed(data_page, pg)
                 except BaseException as exc:  # report it after cleaning up

@@ -112,6 +112,13 @@ def test_after_spawn_gives_the_ratio_after_over_before_for_each_mode(probes):
     assert len(lines) == 4
 
 
+def test_after_spawn_fails_plainly_when_its_child_cannot_be_started(probes):
+    # no `true` on PATH: posix_spawnp fails in the spawn worker
+    run = _probe(probes, "after_spawn", 1, 10, env={"PATH": "/nonexistent"})
+    assert run.returncode == 1
+    assert run.stdout == "" and run.stderr == "after_spawn: the spawn worker failed (exit 3)\n"
+
+
 @pytest.mark.parametrize("args", [
     ("drift", 0), ("drift", 3, -1), ("after_spawn", 0), ("after_spawn", 2, 0),
     ("neighbour", 2), ("neighbour", 4, 100, "sometimes"), ("neighbour", 4, 100, "all", "half"),
@@ -136,7 +143,7 @@ def test_verify_breakdown_prints_every_piece_inside_the_op_and_alone(tmp_path):
     figures = json.loads(out.read_text())
     assert figures["mutex"] == "Mutex" and figures["rounds"] == 3 and figures["ops"] == 50
     assert figures["kernel"] == str(ROOT)
-    assert set(figures["inside"]) == {"verify - floor (all the library)", "the mutex (4 takes and gives)",
+    assert set(figures["inside"]) == {"verify - floor (all the library)", "the mutex: two takes and two gives",
                                       "the compare", "the rest: call, reader count, checks"}
     assert set(figures["alone"]) == {"empty loop iteration", "method call, one argument",
                                      "compare_digest, 32 bytes over a ctypes array",
@@ -154,6 +161,7 @@ def test_verify_breakdown_prints_every_piece_inside_the_op_and_alone(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("--rounds", "0"), "--rounds and --ops must be at least 1"),
     (("--kernel", "/nonexistent"), "--kernel /nonexistent: no pysecret/secret.py there"),
+    (("--json", "/nonexistent/b.json"), "--json /nonexistent/b.json: no such folder"),
 ])
 def test_verify_breakdown_refuses_bad_arguments_with_exit_2(args, message):
     run = subprocess.run([sys.executable, str(BREAKDOWN), *args], capture_output=True, text=True, timeout=60)

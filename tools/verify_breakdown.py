@@ -1,6 +1,6 @@
 """Where a Python verify's time goes: each piece alone, and each piece inside the op.
 
-    python tools/verify_breakdown.py [--rounds R] [--ops N] [--json FILE]
+    python tools/verify_breakdown.py [--rounds R] [--ops N] [--json FILE] [--kernel DIR]
 
 The built-in suite's report gives Python's ``sequential`` (one verify) and
 ``floor`` (the two mprotect calls through ctypes, made the same way). This
@@ -148,25 +148,8 @@ def _alone_pieces(candidate: bytes) -> tuple[dict, object]:
     return {k: _per_op(v) for k, v in pieces.items()}, buf
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=200, help="rounds (default 200)")
-    parser.add_argument("--ops", type=int, default=2000, help="ops per loop per round (default 2000)")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--kernel", metavar="DIR", type=Path, default=ROOT,
-                        help="the checkout whose pysecret to measure (default: this one)")
-    args = parser.parse_args(argv)
-    if args.rounds < 1 or args.ops < 1:
-        parser.error("--rounds and --ops must be at least 1")
-    if not (args.kernel / "pysecret" / "secret.py").is_file():
-        parser.error(f"--kernel {args.kernel}: no pysecret/secret.py there")
-    _load_kernel(args.kernel)
-
-    alone, keep = _alone_pieces(BENCH_CANDIDATE)
-
-    floor = Floor()
-    secrets: list = []
-
+def _measure(args, alone: dict, floor, secrets: list) -> dict:
+    """Every loop, ``--ops`` ops once per round in a fresh random order: (inside|alone, name) → ns/op per round."""
     def variant(no_mutex: bool, no_compare: bool):
         """A timed loop of verify on a Secret of its own, with the pieces swapped out.
 
@@ -211,18 +194,55 @@ def main(argv: list[str] | None = None) -> int:
     for key in order:  # one warm-up pass, not kept
         loops[key](min(args.ops, 200))
     step = max(1, args.rounds // 10)
+    for r in range(args.rounds):
+        rng.shuffle(order)
+        for key in order:
+            values[key].append(loops[key](args.ops))
+        if (r + 1) % step == 0 or r + 1 == args.rounds:
+            print(f"round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    return values
+
+
+def _release(floor, secrets: list) -> None:
+    """Close the floor page and destroy every Secret, each with its own mutex back; report, don't stop, on a failure."""
+    failures = []
     try:
-        for r in range(args.rounds):
-            rng.shuffle(order)
-            for key in order:
-                values[key].append(loops[key](args.ops))
-            if (r + 1) % step == 0 or r + 1 == args.rounds:
-                print(f"round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
-    finally:
         floor.close()
-        for secret, mutex in secrets:
-            secret._lock = mutex
+    except Exception as exc:
+        failures.append(f"floor page: {exc}")
+    for secret, mutex in secrets:
+        secret._lock = mutex
+        try:
             secret.destroy()
+        except Exception as exc:
+            failures.append(f"a Secret: {type(exc).__name__}: {exc}")
+    for failure in failures:
+        print(f"verify_breakdown: while cleaning up, {failure}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200, help="rounds (default 200)")
+    parser.add_argument("--ops", type=int, default=2000, help="ops per loop per round (default 2000)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--kernel", metavar="DIR", type=Path, default=ROOT,
+                        help="the checkout whose pysecret to measure (default: this one)")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.ops < 1:
+        parser.error("--rounds and --ops must be at least 1")
+    if not (args.kernel / "pysecret" / "secret.py").is_file():
+        parser.error(f"--kernel {args.kernel}: no pysecret/secret.py there")
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(f"--json {args.json}: no such folder")
+    _load_kernel(args.kernel)
+
+    alone, keep = _alone_pieces(BENCH_CANDIDATE)
+    floor = Floor()
+    secrets: list = []  # (Secret, its own mutex), each destroyed at the end
+    try:
+        values = _measure(args, alone, floor, secrets)
+    finally:
+        _release(floor, secrets)
     del keep
 
     fl = values[("inside", "floor")]
@@ -243,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "verify_ns": statistics.median(values[("inside", "verify")]),
         "inside": {
             "verify - floor (all the library)": over_floor("verify"),
-            "the mutex (4 takes and gives)": between("verify", "verify without the mutex"),
+            "the mutex: two takes and two gives": between("verify", "verify without the mutex"),
             "the compare": between("verify", "verify without the compare"),
             "the rest: call, reader count, checks": over_floor("verify without either"),
         },

@@ -4,6 +4,8 @@ Its use inside verify, against exceptions from signal handlers, is tested in
 test_concurrency.py; these are the mutex's own behaviours.
 """
 
+import json
+import textwrap
 import threading
 import time
 
@@ -92,3 +94,58 @@ def test_only_one_thread_is_inside_at_a_time():
         w.join()
     assert state["count"] == threads * per_thread
     assert state["most_inside"] == 1
+
+
+WITH_UNDER_SIGNALS = textwrap.dedent(
+    """
+    import json, random, signal, sys
+    from pysecret import Secret
+    from pysecret._mutex import Mutex
+
+    class Stop(Exception):
+        pass
+
+    def stop(*_):
+        raise Stop
+
+    signal.signal(signal.SIGALRM, stop)
+    m = Mutex()
+    tries, stops, lost = 2000, 0, 0
+    for _ in range(tries):
+        try:
+            signal.setitimer(signal.ITIMER_REAL, random.uniform(1e-6, 5e-5))
+            while True:
+                with m:
+                    pass
+        except Stop:
+            stops += 1
+        if m.qsize() != 1:
+            lost += 1
+            break
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    # destroy takes the mutex with `with` too: a stop anywhere in it must not keep it
+    destroys_left_it_held = 0
+    for _ in range(200):
+        s = Secret(b"x" * 32)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, random.uniform(1e-6, 2e-4))
+            s.destroy()
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        except Stop:
+            pass
+        if s._lock.qsize() != 1:
+            destroys_left_it_held += 1
+            break
+    json.dump({"stops": stops, "lost": lost, "destroys_left_it_held": destroys_left_it_held}, sys.stdout)
+    """
+)
+
+
+def test_an_exception_from_a_signal_handler_never_keeps_the_token_of_a_with_block(run_python):
+    # A Python __exit__ is checked for pending signal handlers on entry, before
+    # it gives the token back; with put as __exit__ nothing runs in between.
+    child = run_python(WITH_UNDER_SIGNALS, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    out = json.loads(child.stdout)
+    assert out["lost"] == 0 and out["destroys_left_it_held"] == 0
+    assert out["stops"] >= 1000  # the stops landed inside the with loops

@@ -45,6 +45,7 @@ static void worker(int mode, int pairs, int fd) {
     } else if (mode == FORK) {
         pid = fork();
         if (pid == 0) _exit(0);
+        if (pid < 0) _exit(5);
     }
     if (pid > 0) waitpid(pid, NULL, 0);
     double r[2];
@@ -62,7 +63,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     double *ratios[MODES];
-    for (int m = 0; m < MODES; m++) ratios[m] = malloc(sizeof(double) * 2 * (size_t)rounds);
+    for (int m = 0; m < MODES; m++) {
+        ratios[m] = malloc(sizeof(double) * 2 * (size_t)rounds);
+        if (ratios[m] == NULL) {
+            perror("malloc");
+            return 1;
+        }
+    }
     for (int r = 0; r < rounds; r++) {
         for (int m = 0; m < MODES; m++) {
             int fds[2];
@@ -71,6 +78,10 @@ int main(int argc, char **argv) {
                 return 1;
             }
             pid_t pid = fork();
+            if (pid < 0) {
+                perror("fork");
+                return 1;
+            }
             if (pid == 0) {
                 close(fds[0]);
                 worker(m, pairs, fds[1]);
@@ -82,7 +93,12 @@ int main(int argc, char **argv) {
             close(fds[0]);
             waitpid(pid, &status, 0);
             if (n != (ssize_t)sizeof got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                fprintf(stderr, "after_spawn: the %s worker failed (status %d)\n", NAMES[m], status);
+                /* exit 3: posix_spawn failed, 4: the pipe, 5: fork */
+                if (WIFEXITED(status))
+                    fprintf(stderr, "after_spawn: the %s worker failed (exit %d)\n", NAMES[m], WEXITSTATUS(status));
+                else
+                    fprintf(stderr, "after_spawn: the %s worker was killed (signal %d)\n", NAMES[m],
+                            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
                 return 1;
             }
             memcpy(&ratios[m][2 * r], got, sizeof got);
