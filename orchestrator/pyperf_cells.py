@@ -109,10 +109,11 @@ class CellRunner:
             # pyperf collects its metadata after every benchmark, and that
             # starts child processes (platform runs `uname -p` the first time
             # and `file` on the interpreter every time). A process that has
-            # started a child pays more for each mprotect from then on, so
-            # the first cell alone would run in another state
-            # (docs/methodology.md, "Cells that share a process share its
-            # state"). The same two calls, here, put every cell after them.
+            # started a child pays more for some system calls from then on
+            # (changes of memory protection), so the first cell alone would
+            # run in another state (docs/methodology.md, "Cells that share a
+            # process share its state"). The same two calls, here, put every
+            # cell after them.
             platform.processor()
             platform.architecture()
 
