@@ -23,21 +23,12 @@ extern char **environ;
 enum { NONE, SPAWN, FORK, MODES };
 static const char *const NAMES[MODES] = {"none", "spawn", "fork"};
 
-static double batch(char *page, long ps, int pairs) {
-    double t0 = probe_now_ns();
-    for (int i = 0; i < pairs; i++) {
-        mprotect(page, (size_t)ps, PROT_READ);
-        mprotect(page, (size_t)ps, PROT_NONE);
-    }
-    return (probe_now_ns() - t0) / pairs;
-}
-
 /* In a fresh worker: before, action, after twice. Writes two ratios to fd. */
 static void worker(int mode, int pairs, int fd) {
     long ps = probe_page_size();
     char *page = probe_guarded_page();
-    batch(page, ps, pairs / 10 + 1); /* warm-up */
-    double before = batch(page, ps, pairs);
+    probe_floor_pairs(page, ps, pairs / 10 + 1); /* warm-up */
+    double before = probe_floor_pairs(page, ps, pairs);
     pid_t pid = -1;
     if (mode == SPAWN) {
         char *args[] = {"true", NULL};
@@ -49,8 +40,8 @@ static void worker(int mode, int pairs, int fd) {
     }
     if (pid > 0) waitpid(pid, NULL, 0);
     double r[2];
-    r[0] = batch(page, ps, pairs) / before;
-    r[1] = batch(page, ps, pairs) / before;
+    r[0] = probe_floor_pairs(page, ps, pairs) / before;
+    r[1] = probe_floor_pairs(page, ps, pairs) / before;
     if (write(fd, r, sizeof r) != (ssize_t)sizeof r) _exit(4);
     _exit(0);
 }

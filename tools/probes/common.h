@@ -1,6 +1,7 @@
 /* Shared helpers of the machine probes: a monotonic clock in ns, one page
  * mapped PROT_NONE between two guard pages (so mprotect never merges or
- * splits a neighbouring mapping), and a median of a double array. */
+ * splits a neighbouring mapping), the timed floor pair, and a median of a
+ * double array. */
 #ifndef PROBES_COMMON_H
 #define PROBES_COMMON_H
 #define _GNU_SOURCE
@@ -43,6 +44,17 @@ static inline char *probe_guarded_page(void) {
     page[0] = 1;
     mprotect(page, (size_t)ps, PROT_NONE);
     return page;
+}
+
+/* Times PAIRS floor pairs on page (mprotect PROT_READ then PROT_NONE, the
+ * built-in suite's floor op); returns ns per pair. */
+static inline double probe_floor_pairs(char *page, long ps, int pairs) {
+    double t0 = probe_now_ns();
+    for (int i = 0; i < pairs; i++) {
+        mprotect(page, (size_t)ps, PROT_READ);
+        mprotect(page, (size_t)ps, PROT_NONE);
+    }
+    return (probe_now_ns() - t0) / pairs;
 }
 
 static int probe_cmp(const void *a, const void *b) {

@@ -89,12 +89,7 @@ int main(int argc, char **argv) {
             }
             set_mode(m);
             long w0 = wakeups;
-            double t0 = probe_now_ns();
-            for (int i = 0; i < pairs; i++) {
-                mprotect(page, (size_t)ps, PROT_READ);
-                mprotect(page, (size_t)ps, PROT_NONE);
-            }
-            cost[m][r] = (probe_now_ns() - t0) / pairs;
+            cost[m][r] = probe_floor_pairs(page, ps, pairs);
             if (m == WAKING) {
                 woke += wakeups - w0;
                 waking_pairs += pairs;
